@@ -1,0 +1,38 @@
+/**
+ * One base class for every error Custos raises on purpose. Each domain defines its own codes
+ * (`DOMAIN_REASON`, never reused with another meaning) and the HTTP status the compatible API expects.
+ * Messages say what is wrong and how to fix it; they never carry key bytes, tokens or sealed blobs.
+ */
+export type ErrorMeta = Record<string, string | number | boolean>
+
+export class CustosError<C extends string = string> extends Error {
+  readonly code: C
+  readonly status: number
+  readonly shortMessage: string
+  readonly meta: ErrorMeta
+
+  constructor(code: C, status: number, shortMessage: string, meta: ErrorMeta = {}, opts?: { cause?: unknown }) {
+    super(`${code}: ${shortMessage}`, opts)
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+    this.shortMessage = shortMessage
+    this.meta = meta
+  }
+
+  toJSON(): { code: C; message: string; meta: ErrorMeta } {
+    return { code: this.code, message: this.shortMessage, meta: this.meta }
+  }
+}
+
+/** Build a domain error class whose codes map to fixed HTTP statuses. */
+export function defineErrors<const T extends Record<string, number>>(name: string, statuses: T) {
+  type Code = Extract<keyof T, string>
+  const cls = class extends CustosError<Code> {
+    constructor(code: Code, message: string, meta?: ErrorMeta, opts?: { cause?: unknown }) {
+      super(code, statuses[code] as number, message, meta, opts)
+    }
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}

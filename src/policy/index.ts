@@ -1,0 +1,1 @@
+export type { Policy, PolicyDecision, PolicyInfo, PolicyRole } from './types.js'

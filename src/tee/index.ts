@@ -1,0 +1,1 @@
+export type { TeePlatform } from './types.js'
