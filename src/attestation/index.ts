@@ -1,3 +1,67 @@
+export type { DstackIdentityInput, EventHash, QuoteContentTag, TdRegisters, TdxMrs } from './dstack/index.js'
+export {
+  BOOT_MR_DONE,
+  composeHashOf,
+  computeDstackIdentity,
+  computeTdxMrs,
+  DSTACK_RUNTIME_EVENT_TYPE,
+  decodeVersionedAttestation,
+  defaultAppIdOf,
+  encodeVersionedAttestation,
+  findEventPayload,
+  findEventPayloads,
+  MAX_ATTESTATION_BYTES,
+  mrKeyProviderOf,
+  osImageHashFromConfig,
+  quoteReportData,
+  replayRuntimeEvents,
+  runtimeEventDigest,
+  runtimeEventPreimage,
+  runtimeEventToTdxEvent,
+  SYSTEM_READY,
+} from './dstack/index.js'
+export type { AttestationErrorCode } from './errors.js'
+export { AttestationError } from './errors.js'
+export type {
+  CertificationData,
+  ParsedQuote,
+  QuoteHeader,
+  QuoteSignatureData,
+  ReportBody,
+  SgxReportBody,
+  TdReportBody,
+} from './quote/index.js'
+export {
+  encodeTdxQuote,
+  encodeTdxQuoteSignedRegion,
+  INTEL_QE_VENDOR_ID,
+  parseQuote,
+  TEE_TYPE_SGX,
+  TEE_TYPE_TDX,
+} from './quote/index.js'
+export type {
+  BuildSimulatedQuoteInput,
+  CreateSimulatedRootCaInput,
+  IssueSimulatedPckInput,
+  SimulatedTcb,
+  SimulatedVerifierOptions,
+} from './simulated/index.js'
+export {
+  buildSimulatedQuote,
+  createSimulatedRootCa,
+  createSimulatedVerifier,
+  decodeSgxExtension,
+  isIssuedBy,
+  isSimulatedQuote,
+  issueSimulatedPck,
+  p256PublicKey,
+  readSimulatedPck,
+  SIMULATED_QE_VENDOR_ID,
+  SIMULATED_ROOT_CN,
+  SIMULATED_TCB_OID,
+  simulatedMeasurement,
+  verifySimulatedQuote,
+} from './simulated/index.js'
 export type {
   Attestation,
   EvidenceVerifier,
@@ -11,3 +75,5 @@ export type {
   VerifyOptions,
 } from './types.js'
 export { TCB_STATUSES } from './types.js'
+export type { CreateVerifierOptions } from './verifier.js'
+export { createVerifier } from './verifier.js'

@@ -5,7 +5,7 @@ export type PolicyRole = 'app' | 'kms'
 
 export interface PolicyDecision {
   allowed: boolean
-  /** why (deny reasons are the auth-simple strings: "compose hash not allowed", …) */
+  /** why (deny reasons are the auth-simple strings: "compose hash not allowed", …; '' when a static policy allows) */
   reason: string
   /** dstack gatewayAppId, returned to apps in GetAppKey */
   gatewayAppId: string
@@ -20,11 +20,44 @@ export interface PolicyInfo {
 }
 
 /**
+ * dstack `teeVariant` strings (dstack-kms.md §4.2). `custos-sgx` is a Custos extension: dstack has no
+ * SGX variant; auth servers ignore the field.
+ */
+export type TeeVariant =
+  | 'dstack-tdx'
+  | 'dstack-gcp-tdx'
+  | 'dstack-nitro-enclave'
+  | 'dstack-amd-sev-snp'
+  | 'dstack-aws-nitro-tpm'
+  | 'custos-sgx'
+
+/**
+ * The dstack bootAuth request body (`PolicyBootInfo`, dstack-kms.md §4.2): camelCase, bytes as
+ * lowercase hex without 0x, '' for absent values. This exact JSON is what a webhook backend POSTs.
+ */
+export interface PolicyBootInfo {
+  teeVariant: TeeVariant
+  mrAggregated: string
+  osImageHash: string
+  mrSystem: string
+  appId: string
+  composeHash: string
+  instanceId: string
+  deviceId: string
+  keyProviderInfo: string
+  tcbStatus: string
+  advisoryIds: string[]
+}
+
+/** Policy backends; `evm` and `webhook` are declared but not available yet. */
+export type PolicyBackend = 'static' | 'evm' | 'webhook' | 'dev'
+
+/**
  * "Is this Identity allowed to do X?" One interface for the static file, the EVM contracts and the
  * dstack webhook. Implementations fail closed: any error is a deny (or a thrown PolicyError), never an allow.
  */
 export interface Policy {
-  readonly kind: 'static' | 'evm' | 'webhook' | 'dev'
+  readonly kind: PolicyBackend
   check(role: PolicyRole, identity: Identity): Promise<PolicyDecision>
   info(): Promise<PolicyInfo>
   close(): Promise<void>

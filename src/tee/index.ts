@@ -1,1 +1,17 @@
+export type { TeeConfig, TeeDriver } from './createTeePlatform.js'
+export { createTeePlatform, TEE_DRIVERS } from './createTeePlatform.js'
+export { TeeError } from './errors.js'
+export type { SimulatedTeeOptions } from './simulated.js'
+export { SimulatedTee } from './simulated.js'
+export type { ProvisionSimulatedMachineInput, SimulatedMachine } from './simulatedMachine.js'
+export { MACHINE_FILES, provisionSimulatedMachine, provisionSimulatedMachineInMemory } from './simulatedMachine.js'
+export type { SimulatedVendor } from './simulatedVendor.js'
+export {
+  createSimulatedVendorInMemory,
+  loadOrCreateSimulatedVendor,
+  VENDOR_CERT_FILE,
+  VENDOR_KEY_FILE,
+} from './simulatedVendor.js'
+export type { ResolvedWorkload, SimulatedWorkloadOptions } from './simulatedWorkload.js'
+export { resolveWorkload, simulatedBootEvents } from './simulatedWorkload.js'
 export type { TeePlatform } from './types.js'

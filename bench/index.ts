@@ -1,0 +1,14 @@
+/** `npm run bench [area…]`: prints one line per figure. Areas: kms (default: all). */
+import 'reflect-metadata'
+import { benchKms } from './kms.js'
+
+const areas: Record<string, () => Promise<void>> = { kms: benchKms }
+const wanted = process.argv.slice(2)
+for (const name of wanted.length > 0 ? wanted : Object.keys(areas)) {
+  const run = areas[name]
+  if (!run) {
+    console.error(`unknown bench area ${name}; known: ${Object.keys(areas).join(', ')}`)
+    process.exit(2)
+  }
+  await run()
+}

@@ -1,0 +1,23 @@
+export type { DstackIdentityInput, TdRegisters, TdxMrs } from './identity.js'
+export { composeHashOf, computeDstackIdentity, computeTdxMrs, defaultAppIdOf, mrKeyProviderOf } from './identity.js'
+export type { QuoteContentTag } from './reportData.js'
+export { quoteReportData } from './reportData.js'
+export type { EventHash } from './runtimeEvents.js'
+export {
+  BOOT_MR_DONE,
+  DSTACK_RUNTIME_EVENT_TYPE,
+  findEventPayload,
+  findEventPayloads,
+  replayRuntimeEvents,
+  runtimeEventDigest,
+  runtimeEventPreimage,
+  runtimeEventToTdxEvent,
+  SYSTEM_READY,
+} from './runtimeEvents.js'
+export {
+  ATTESTATION_QUOTE_VARIANTS,
+  decodeVersionedAttestation,
+  encodeVersionedAttestation,
+  MAX_ATTESTATION_BYTES,
+} from './versionedAttestation.js'
+export { osImageHashFromConfig } from './vmConfig.js'

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { callKmsAsWorkload, createRootLogger, loadConfig, startDevnet } from '../node/index.js'
+
+const DEFAULT_HOME = '.custos/devnet'
+
+export function registerDevCommand(program: Command): void {
+  const dev = program
+    .command('dev')
+    .description('run a local devnet on loopback: 3 simulated KMS nodes (INSECURE TEE), a static policy, a demo app')
+    .option('--home <dir>', 'devnet state folder (restarts from it)', DEFAULT_HOME)
+    .option('--nodes <n>', 'number of KMS nodes', '3')
+    .option('--base-port <port>', 'first KMS port (node i listens on base+i-1)', '8001')
+    .option('--log-level <level>', 'node log level (logs go to stderr)', 'warn')
+    .action(async (opts: { home: string; nodes: string; basePort: string; logLevel: string }) => {
+      const say = (l: string) => process.stdout.write(`${l}\n`)
+      const nodes = Number(opts.nodes)
+      const basePort = Number(opts.basePort)
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw new Error('--nodes must be an integer from 1 to 16')
+      if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - nodes) throw new Error('--base-port is not a usable port')
+      say('Custos devnet — SIMULATED TEE: keys and attestations here are INSECURE (for development only)')
+      const logger = createRootLogger({ level: opts.logLevel, name: 'devnet' })
+      const net = await startDevnet({ home: opts.home, nodes, basePort, logger, progress: say })
+      say('')
+      say('KMS endpoints (dstack-kms compatible prpc over attested TLS):')
+      net.urls.forEach((u, i) => say(`  node${i + 1}  ${u}/prpc`))
+      say(`state: ${net.home} (policy: ${resolve(net.home, 'policy.json')})`)
+      say('')
+      say('Try it:')
+      say(`  curl -sk ${net.urls[0]}/prpc/GetMeta?json`)
+      say(`  npx custos dev app-key --home ${opts.home} --kms ${net.urls[net.urls.length > 1 ? 1 : 0]}`)
+      say(`  curl -s ${net.urls[0]}/metrics | grep dstack_kms`)
+      say('')
+      say('Ctrl-C stops the devnet; run `npm start` again to restart it from its state.')
+      const stop = async () => {
+        await net.close()
+        process.exit(0)
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+
+  dev
+    .command('app-key')
+    .description('act as the devnet demo app: fetch its keys from a KMS with GetAppKey over mutual attested TLS')
+    .option('--home <dir>', 'devnet state folder', DEFAULT_HOME)
+    .requiredOption('--kms <url>', 'KMS base URL, e.g. https://127.0.0.1:8002')
+    .action(async (opts: { home: string; kms: string }) => {
+      const appHome = resolve(opts.home, 'demo-app')
+      const config = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
+      const r = await callKmsAsWorkload({ config, kmsUrl: opts.kms, method: 'GetAppKey', body: { api_version: 1 } })
+      process.stdout.write(`${JSON.stringify(r.body, null, 2)}\n`)
+      if (r.status !== 200) process.exitCode = 1
+    })
+}

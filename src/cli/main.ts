@@ -1,0 +1,33 @@
+import 'reflect-metadata'
+import { Command, CommanderError } from 'commander'
+import { CustosError } from '../errors.js'
+import { registerConfigCommand } from './configCommand.js'
+import { registerDevCommand } from './devCommand.js'
+import { registerInitCommand } from './initCommand.js'
+import { registerStartCommand } from './startCommand.js'
+
+const program = new Command()
+  .name('custos')
+  .description(
+    'Custos: attested key management for TEEs (SGX, TDX, Nitro). dstack-compatible KMS; simulated TEE for laptops and CI.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError('(run `custos --help` for usage)')
+  .exitOverride()
+
+registerInitCommand(program)
+registerStartCommand(program)
+registerDevCommand(program)
+registerConfigCommand(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode)
+  if (e instanceof CustosError) {
+    process.stderr.write(`error: ${e.shortMessage}\n`)
+    process.exit(1)
+  }
+  process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`)
+  process.exit(1)
+}

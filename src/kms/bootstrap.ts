@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto'
+import { p256 } from '@noble/curves/p256'
+import { secp256k1 } from '@noble/curves/secp256k1'
+import { encodeVersionedAttestation } from '../attestation/index.js'
+import { SecretBytes, toHex } from '../crypto/index.js'
+import { caPublicKeySpki, createRootCaCert, createTmpCaCert } from './certs.js'
+import { bootstrapReportData } from './crypto/index.js'
+import { KmsError } from './errors.js'
+import { ensureSelfAllowed } from './guards.js'
+import { rpcMethod } from './rpcMethod.js'
+import type { KmsService } from './service.js'
+import type { BootstrapInfo } from './types.js'
+import { BootstrapInput, isValidDomain } from './wire.js'
+
+/** A uniformly random valid scalar for a curve of order n (rejection sampling from the CSPRNG). */
+export function randomScalar(n: bigint): SecretBytes {
+  for (;;) {
+    const b = randomBytes(32)
+    const v = BigInt(`0x${b.toString('hex')}`)
+    if (v > 0n && v < n) return new SecretBytes(new Uint8Array(b))
+  }
+}
+
+/**
+ * Generate root keys inside the TEE, quote them, and only then persist — in one transaction, with the
+ * attestation — so a crash mid-way leaves no keys behind that were never attested.
+ */
+export async function bootstrapKeys(kms: KmsService, domain: string): Promise<BootstrapInfo> {
+  if (!isValidDomain(domain))
+    throw new KmsError('KMS_BAD_DOMAIN', 'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)')
+  return kms.exclusive(async () => {
+    if (kms.ready) throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys; bootstrap runs once')
+    await ensureSelfAllowed(kms.deps, kms.self)
+    const rootCaKey = randomScalar(p256.CURVE.n)
+    const rootK256Key = randomScalar(secp256k1.CURVE.n)
+    const tmpCaKey = randomScalar(p256.CURVE.n)
+    const caSpki = await caPublicKeySpki(rootCaKey)
+    const k256Pub = secp256k1.getPublicKey(rootK256Key.expose(), true)
+    const attestation = await kms.deps.tee.attest(bootstrapReportData(caSpki, k256Pub))
+    const info: BootstrapInfo = {
+      ca_pubkey: toHex(caSpki),
+      k256_pubkey: toHex(k256Pub),
+      attestation: toHex(encodeVersionedAttestation(attestation)),
+    }
+    const now = kms.deps.now()
+    kms.install({
+      rootCaKey,
+      rootK256Key,
+      tmpCaKey,
+      rootCaCertPem: await createRootCaCert(rootCaKey, now),
+      tmpCaCertPem: await createTmpCaCert(tmpCaKey, now),
+      domain,
+      bootstrapInfo: info,
+    })
+    kms.deps.logger.info({ domain, k256Pubkey: info.k256_pubkey }, 'KMS bootstrapped: root keys generated and attested')
+    return info
+  })
+}
+
+/** `Onboard.Bootstrap` */
+export const bootstrap = (kms: KmsService) =>
+  rpcMethod({
+    name: 'Bootstrap',
+    input: BootstrapInput,
+    run: (input) => bootstrapKeys(kms, input.domain),
+  })

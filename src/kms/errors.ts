@@ -1,0 +1,20 @@
+import { defineErrors } from '../errors.js'
+
+/** KMS refusals. dstack answers every prpc error with HTTP 400 `{"error": …}`; so do we, except 5xx-worthy ones. */
+export const KmsError = defineErrors('KmsError', {
+  KMS_NOT_READY: 400,
+  KMS_ALREADY_BOOTSTRAPPED: 400,
+  KMS_BAD_DOMAIN: 400,
+  KMS_BAD_INPUT: 400,
+  KMS_NO_ATTESTATION: 400,
+  KMS_INVALID_QUOTE: 400,
+  KMS_SELF_NOT_ALLOWED: 400,
+  KMS_APP_NOT_ALLOWED: 400,
+  KMS_KMS_NOT_ALLOWED: 400,
+  KMS_BAD_APP_ID: 400,
+  KMS_OS_IMAGE_MISMATCH: 400,
+  KMS_UNSUPPORTED_API_VERSION: 400,
+  KMS_ONBOARD_FAILED: 400,
+  KMS_BAD_CSR: 400,
+})
+export type KmsError = InstanceType<typeof KmsError>

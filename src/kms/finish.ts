@@ -1,0 +1,16 @@
+import { KmsError } from './errors.js'
+import { rpcMethod } from './rpcMethod.js'
+import type { KmsService } from './service.js'
+import { EmptyInput } from './wire.js'
+
+/** `Onboard.Finish`: leave the onboard service; the node then serves the KMS over attested TLS. */
+export const finish = (kms: KmsService) =>
+  rpcMethod({
+    name: 'Finish',
+    input: EmptyInput,
+    async run() {
+      if (!kms.ready) throw new KmsError('KMS_NOT_READY', 'no keys yet: call Bootstrap or Onboard first')
+      kms.requestFinish()
+      return null
+    },
+  })

@@ -1,0 +1,51 @@
+import { equalBytes, toHex } from '../crypto/index.js'
+import { deriveAppKeys } from './crypto/index.js'
+import { KmsError } from './errors.js'
+import { ensureAppAllowed, ensureSelfAllowed, requirePeer } from './guards.js'
+import { rpcMethod } from './rpcMethod.js'
+import type { KmsService } from './service.js'
+import { GetAppKeyInput, osImageHashOf } from './wire.js'
+
+/**
+ * `KMS.GetAppKey`: verified RA-TLS peer → self check → policy (role app) → derive. Byte-compatible with
+ * dstack: disk/env keys from the root CA key, app k256 key + its 65-byte signature from the root k256 key.
+ */
+export const getAppKey = (kms: KmsService) =>
+  rpcMethod({
+    name: 'GetAppKey',
+    input: GetAppKeyInput,
+    async run(input, call) {
+      if (input.api_version > 1)
+        throw new KmsError('KMS_UNSUPPORTED_API_VERSION', `api_version ${input.api_version} is not supported (max 1)`)
+      const m = kms.material()
+      const peer = await requirePeer(call)
+      await ensureSelfAllowed(kms.deps, kms.self)
+      const identity = peer.identity
+      let requested: Uint8Array | undefined
+      try {
+        requested = osImageHashOf(input.vm_config)
+      } catch (e) {
+        throw new KmsError('KMS_BAD_INPUT', (e as Error).message)
+      }
+      if (requested && !equalBytes(requested, identity.osImageHash))
+        throw new KmsError('KMS_OS_IMAGE_MISMATCH', 'vm_config.os_image_hash differs from the attested OS image')
+      const decision = await ensureAppAllowed(kms.deps, identity)
+      const keys = deriveAppKeys({
+        rootCaScalar: m.rootCaKey.expose(),
+        rootK256Scalar: m.rootK256Key.expose(),
+        appId: identity.appId,
+        instanceId: identity.instanceId,
+      })
+      kms.deps.logger.info({ appId: toHex(identity.appId), instanceId: toHex(identity.instanceId) }, 'app keys released')
+      return {
+        ca_cert: m.rootCaCertPem,
+        disk_crypt_key: toHex(keys.diskCryptKey),
+        env_crypt_key: toHex(keys.envCryptKey),
+        k256_key: toHex(keys.k256Key),
+        k256_signature: toHex(keys.k256Signature),
+        tproxy_app_id: decision.gatewayAppId,
+        gateway_app_id: decision.gatewayAppId,
+        os_image_hash: toHex(identity.osImageHash),
+      }
+    },
+  })

@@ -1,0 +1,27 @@
+import { toHex } from '../crypto/index.js'
+import { p256Pkcs8Pem } from './crypto/index.js'
+import { ensureKmsAllowed, ensureSelfAllowed, requirePeer } from './guards.js'
+import { rpcMethod } from './rpcMethod.js'
+import type { KmsService } from './service.js'
+import { GetKmsKeyInput } from './wire.js'
+
+/** `KMS.GetKmsKey`: replication of the root keys to a peer KMS whose attested identity policy allows (role kms). */
+export const getKmsKey = (kms: KmsService) =>
+  rpcMethod({
+    name: 'GetKmsKey',
+    input: GetKmsKeyInput,
+    async run(_input, call) {
+      const m = kms.material()
+      const peer = await requirePeer(call)
+      await ensureSelfAllowed(kms.deps, kms.self)
+      await ensureKmsAllowed(kms.deps, peer.identity)
+      kms.deps.logger.info(
+        { peerMrAggregated: toHex(peer.identity.mrAggregated), peerDevice: toHex(peer.identity.deviceId) },
+        'root keys replicated to peer KMS',
+      )
+      return {
+        temp_ca_key: p256Pkcs8Pem(m.tmpCaKey.expose()),
+        keys: [{ ca_key: p256Pkcs8Pem(m.rootCaKey.expose()), k256_key: toHex(m.rootK256Key.expose()) }],
+      }
+    },
+  })

@@ -1,0 +1,7 @@
+export { bootstrapKeys, randomScalar } from './bootstrap.js'
+export { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
+export { KmsError } from './errors.js'
+export { onboardFrom } from './onboard.js'
+export type { RpcCall, RpcMethod, RpcPeer } from './rpcMethod.js'
+export { KmsService } from './service.js'
+export type { BootstrapInfo, KmsDeps, KmsMaterial, KmsOptions, KmsStorage } from './types.js'

@@ -1,0 +1,28 @@
+import type { z } from 'zod'
+import type { Identity } from '../attestation/index.js'
+
+/** The attested peer of a TLS connection, as the node's TLS layer verified it. */
+export interface RpcPeer {
+  identity: Identity
+  /** SPKI DER of the peer's certificate key */
+  spki: Uint8Array
+  usage?: string
+  appId?: Uint8Array
+}
+
+/** What a handler may ask of the transport: the verified peer (lazily; only trusted RPCs need it). */
+export interface RpcCall {
+  peer(): Promise<RpcPeer | undefined>
+}
+
+/**
+ * One prpc method (dstack convention: `/prpc/<Method>?json`, snake_case JSON, bytes as hex).
+ * `input` is the zod schema of the JSON body; `run` returns the JSON-ready response.
+ */
+export interface RpcMethod<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  name: string
+  input: S
+  run(input: z.infer<S>, call: RpcCall): Promise<unknown>
+}
+
+export const rpcMethod = <S extends z.ZodTypeAny>(m: RpcMethod<S>): RpcMethod => m as unknown as RpcMethod

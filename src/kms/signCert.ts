@@ -1,0 +1,84 @@
+import { decodeVersionedAttestation } from '../attestation/index.js'
+import { CustosError } from '../errors.js'
+import { issueCertificate, p256KeyPairFromScalar, SecretBytes, toHex, utf8ToBytes } from '../crypto/index.js'
+import { raTlsExtensions, raTlsReportData } from '../net/index.js'
+import { decodeCsr, deriveP256Key, LABEL_APP_CA_KEY, verifySignCertCsr } from './crypto/index.js'
+import { KmsError } from './errors.js'
+import { ensureAppAllowed, ensureSelfAllowed } from './guards.js'
+import { rpcMethod } from './rpcMethod.js'
+import type { KmsService } from './service.js'
+import type { KmsMaterial } from './types.js'
+import { SignCertInput } from './wire.js'
+
+const pemToDer = (pem: string): Uint8Array =>
+  new Uint8Array(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''), 'base64'))
+
+/** The per-app CA (dstack: derive_p256_key_pair(root_ca, [app_id, "app-ca"]), signed by the root CA). */
+async function appCa(m: KmsMaterial, appId: Uint8Array, now: number) {
+  const scalar = new SecretBytes(deriveP256Key(m.rootCaKey.expose(), [appId, utf8ToBytes(LABEL_APP_CA_KEY)]))
+  const keys = await p256KeyPairFromScalar(scalar)
+  const rootKeys = await p256KeyPairFromScalar(m.rootCaKey)
+  const cert = await issueCertificate({
+    subject: { organizationName: 'Dstack', commonName: 'Dstack App CA' },
+    ca: { pathLen: 0 },
+    publicKey: keys.publicKey,
+    issuer: { cert: pemToDer(m.rootCaCertPem), privateKey: rootKeys.privateKey },
+    extensions: raTlsExtensions({ appId, usage: 'app:ca' }),
+    now,
+  })
+  return { cert, privateKey: keys.privateKey }
+}
+
+/**
+ * `KMS.SignCert`: the attestation is taken from inside the CSR (not the TLS client cert), verified
+ * against the CSR's key, then policy (role app) decides; the leaf is signed by the app's CA.
+ */
+export const signCert = (kms: KmsService) =>
+  rpcMethod({
+    name: 'SignCert',
+    input: SignCertInput,
+    async run(input) {
+      const m = kms.material()
+      let csr: ReturnType<typeof decodeCsr>
+      try {
+        csr = decodeCsr(input.api_version, input.csr)
+      } catch (e) {
+        throw new KmsError('KMS_BAD_CSR', `malformed CSR: ${e instanceof CustosError ? e.shortMessage : 'cannot decode'}`)
+      }
+      try {
+        verifySignCertCsr(csr, input.signature)
+      } catch (e) {
+        throw new KmsError('KMS_BAD_CSR', e instanceof CustosError ? e.shortMessage : 'CSR signature does not verify')
+      }
+      let identity: Awaited<ReturnType<typeof kms.deps.verifier.verify>>
+      try {
+        const att = decodeVersionedAttestation(csr.attestation)
+        identity = await kms.deps.verifier.verify(att, { now: kms.deps.now(), expectedReportData: raTlsReportData(csr.pubkey) })
+      } catch (e) {
+        throw new KmsError('KMS_INVALID_QUOTE', `invalid quote in CSR: ${e instanceof CustosError ? e.shortMessage : 'cannot verify'}`)
+      }
+      await ensureSelfAllowed(kms.deps, kms.self)
+      await ensureAppAllowed(kms.deps, identity)
+      const now = kms.deps.now()
+      const ca = await appCa(m, identity.appId, now)
+      const cfg = csr.config
+      const leaf = await issueCertificate({
+        subject: { commonName: cfg.subject, ...(cfg.orgName ? { organizationName: cfg.orgName } : {}) },
+        altNames: cfg.subjectAltNames,
+        serverAuth: cfg.usageServerAuth,
+        clientAuth: cfg.usageClientAuth,
+        publicKey: csr.pubkey,
+        issuer: { cert: ca.cert, privateKey: ca.privateKey },
+        extensions: raTlsExtensions({
+          appId: identity.appId,
+          usage: 'app:custom',
+          ...(cfg.extQuote ? { attestation: csr.attestation } : {}),
+        }),
+        ...(cfg.notBefore !== undefined ? { notBefore: Number(cfg.notBefore) } : {}),
+        ...(cfg.notAfter !== undefined ? { notAfter: Number(cfg.notAfter) } : {}),
+        now,
+      })
+      kms.deps.logger.info({ appId: toHex(identity.appId), subject: cfg.subject }, 'app certificate signed')
+      return { certificate_chain: [leaf.pem, ca.cert.pem, m.rootCaCertPem] }
+    },
+  })

@@ -1,0 +1,28 @@
+export type {
+  AttestedClient,
+  AttestedClientOptions,
+  AttestedRequestInit,
+  AttestedResponse,
+} from './createAttestedClient.js'
+export { createAttestedClient } from './createAttestedClient.js'
+export type { CreateRaTlsCertificateParameters } from './createRaTlsCertificate.js'
+export { createRaTlsCertificate, raTlsExtensions } from './createRaTlsCertificate.js'
+export type { RaTlsIdentity } from './createRaTlsIdentity.js'
+export { createRaTlsIdentity } from './createRaTlsIdentity.js'
+export type { NetErrorCode } from './errors.js'
+export { NetError } from './errors.js'
+export { fetchPeerCertificate } from './fetchPeerCertificate.js'
+export type { PeerVerifierOptions } from './peerVerifier.js'
+export { PeerVerifier } from './peerVerifier.js'
+export { decodeRaTlsExtensionValue, encodeRaTlsExtensionValue } from './raTlsExtension.js'
+export { legacyToAttestation } from './raTlsLegacy.js'
+export type { RaTlsUsage } from './raTlsOids.js'
+export { RATLS_OID, RATLS_USAGES } from './raTlsOids.js'
+export { raTlsReportData } from './raTlsReportData.js'
+export type { RaTlsCertificateInfo } from './readRaTlsCertificate.js'
+export { readRaTlsCertificate } from './readRaTlsCertificate.js'
+export type { TlsServerOptionsParameters } from './tlsServerOptions.js'
+export { tlsServerOptions } from './tlsServerOptions.js'
+export type { PeerIdentity } from './types.js'
+export type { RaTlsVerified, VerifyRaTlsOptions } from './verifyRaTlsCertificate.js'
+export { verifyRaTlsCertificate } from './verifyRaTlsCertificate.js'

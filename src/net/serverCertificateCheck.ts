@@ -1,0 +1,87 @@
+import type { TLSSocket } from 'node:tls'
+import { isSignedBy, pemToDer } from '../crypto/index.js'
+import { NetError } from './errors.js'
+import type { PeerVerifier } from './peerVerifier.js'
+import { readRaTlsCertificate } from './readRaTlsCertificate.js'
+import type { PeerIdentity } from './types.js'
+
+export interface ServerCheckOptions {
+  peerVerifier: PeerVerifier
+  /** the server's chain must end at this root (dstack guests pin the KMS root CA) */
+  pinnedRootCaPem?: string
+  /** accept a server certificate without attestation (peer is then undefined); evidence present is still verified */
+  allowUnattested?: boolean
+  expectedUsage?: string
+}
+
+/** Resolves once the client-side TLS handshake on `socket` is done. */
+export function handshakeDone(socket: TLSSocket): Promise<void> {
+  if (socket.getPeerX509Certificate()) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onOk = () => {
+      socket.off('close', onClose)
+      resolve()
+    }
+    const onClose = () => {
+      socket.off('secureConnect', onOk)
+      reject(new NetError('NET_UNREACHABLE', 'the TLS connection closed before the handshake finished'))
+    }
+    socket.once('secureConnect', onOk)
+    socket.once('close', onClose)
+  })
+}
+
+/** DER certificates the server presented after its leaf (from `getPeerCertificate(true)`). */
+function presentedChain(socket: TLSSocket, leafDer: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let c = socket.getPeerCertificate(true)
+  for (let i = 0; i < 8 && c?.issuerCertificate && c.issuerCertificate !== c; i++) {
+    c = c.issuerCertificate
+    const der = new Uint8Array(c.raw)
+    if (Buffer.compare(der, leafDer) === 0) break
+    out.push(der)
+  }
+  return out
+}
+
+async function chainsToRoot(leaf: Uint8Array, chain: Uint8Array[], root: Uint8Array): Promise<boolean> {
+  if (Buffer.compare(leaf, root) === 0) return true
+  let cur = leaf
+  for (let hop = 0; hop < 4; hop++) {
+    if (await isSignedBy(cur, root)) return true
+    let next: Uint8Array | undefined
+    for (const c of chain) if (c !== cur && (await isSignedBy(cur, c))) next = c
+    if (!next) return false
+    cur = next
+  }
+  return false
+}
+
+/** Check the server side of a fresh client connection: pin (if any), then RA-TLS evidence. */
+export async function checkServerCertificate(
+  socket: TLSSocket,
+  opts: ServerCheckOptions,
+): Promise<PeerIdentity | undefined> {
+  await handshakeDone(socket)
+  const x = socket.getPeerX509Certificate()
+  if (!x) throw new NetError('NET_BAD_CERT', 'the server presented no certificate')
+  const der = new Uint8Array(x.raw)
+  if (opts.pinnedRootCaPem) {
+    const root = pemToDer(opts.pinnedRootCaPem, 'CERTIFICATE')
+    if (!(await chainsToRoot(der, presentedChain(socket, der), root))) {
+      throw new NetError('NET_BAD_CERT', 'the server certificate does not chain to the pinned root CA')
+    }
+  }
+  const info = readRaTlsCertificate(der)
+  if (!info.attestation && !info.legacy) {
+    if (!opts.allowUnattested) throw new NetError('NET_NO_ATTESTATION', 'the server certificate carries no attestation')
+    if (opts.expectedUsage !== undefined && info.usage !== opts.expectedUsage) {
+      throw new NetError('NET_WRONG_USAGE', `the server certificate usage is not "${opts.expectedUsage}"`, {
+        expected: opts.expectedUsage,
+        actual: info.usage ?? '',
+      })
+    }
+    return undefined
+  }
+  return opts.peerVerifier.verifyCertificate(der)
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { parse as parseToml } from 'smol-toml'
+import { z } from 'zod'
+import { NodeError } from './errors.js'
+
+/** The documented defaults; this file is the configuration reference. */
+export const DEFAULTS_TOML = readFileSync(new URL('./defaults.toml', import.meta.url), 'utf8')
+
+const hexN = (bytes: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^(0x)?[0-9a-fA-F]{${bytes * 2}}$`), `expected ${bytes * 2} hex characters`)
+    .transform((s) => s.replace(/^0x/, '').toLowerCase())
+const listenAddr = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8000')
+
+export const ConfigSchema = z
+  .object({
+    node: z
+      .object({
+        data_dir: z.string().min(1),
+        name: z.string().min(1),
+        log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
+      })
+      .strict(),
+    tee: z
+      .object({
+        platform: z.enum(['simulated', 'tdx-tsm', 'gramine', 'dstack', 'nsm']),
+        simulated: z
+          .object({
+            vendor_dir: z.string().min(1),
+            machine_dir: z.string().min(1),
+            app_compose: z.string(),
+            app_id: z.union([z.literal(''), hexN(20)]),
+            os_image_hash: hexN(32),
+            tcb_status: z.enum([
+              'UpToDate',
+              'SWHardeningNeeded',
+              'ConfigurationNeeded',
+              'ConfigurationAndSWHardeningNeeded',
+              'OutOfDate',
+              'OutOfDateConfigurationNeeded',
+              'Revoked',
+            ]),
+            advisory_ids: z.array(z.string().regex(/^[A-Z]+-SA-\d+$/, 'expected an advisory id like INTEL-SA-00615')),
+          })
+          .strict(),
+      })
+      .strict(),
+    attestation: z
+      .object({
+        trust_simulated: z.boolean(),
+        simulated_roots: z.array(z.string().min(1)),
+        insecure_allow_debug: z.boolean(),
+      })
+      .strict(),
+    policy: z
+      .object({
+        backend: z.enum(['static', 'dev']),
+        file: z.string().min(1),
+      })
+      .strict(),
+    kms: z
+      .object({
+        enabled: z.boolean(),
+        listen: listenAddr,
+        domain: z.string().min(1).max(253),
+        auto_bootstrap_domain: z.string().max(253),
+        enforce_self_authorization: z.boolean(),
+        max_body_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+        site_name: z.string(),
+      })
+      .strict(),
+    metrics: z.object({ enabled: z.boolean() }).strict(),
+  })
+  .strict()
+
+export type Config = z.infer<typeof ConfigSchema> & { home: string }
+
+type Table = Record<string, unknown>
+const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function merge(base: Table, over: Table): Table {
+  const out: Table = { ...base }
+  for (const [k, v] of Object.entries(over)) out[k] = isTable(v) && isTable(base[k]) ? merge(base[k] as Table, v) : v
+  return out
+}
+
+function parseTomlText(text: string, where: string): Table {
+  try {
+    return parseToml(text) as Table
+  } catch (e) {
+    throw new NodeError('NODE_CONFIG_INVALID', `${where} is not valid TOML: ${(e as Error).message.split('\n')[0]}`)
+  }
+}
+
+/**
+ * Defaults merged with the user's TOML (text or parsed), validated. Errors name the key path and what
+ * is expected, never the value (a config may hold a token).
+ */
+export function loadConfig(home: string, userToml = '', overrides: Table = {}, where = 'custos.toml'): Config {
+  const merged = merge(merge(parseTomlText(DEFAULTS_TOML, 'defaults.toml'), parseTomlText(userToml, where)), overrides)
+  const r = ConfigSchema.safeParse(merged)
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new NodeError('NODE_CONFIG_INVALID', `${where} is invalid: ${lines.join('; ')}`)
+  }
+  return { ...r.data, home: resolve(home) }
+}
+
+export function loadConfigFile(home: string, file = resolve(home, 'custos.toml'), overrides: Table = {}): Config {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new NodeError(
+      'NODE_CONFIG_NOT_FOUND',
+      `no config at ${file}: run \`custos init --home ${home}\` to write a documented one`,
+    )
+  }
+  return loadConfig(home, text, overrides, file)
+}
+
+/** Resolve a config path against the node's home directory. */
+export const homePath = (cfg: Config, p: string): string => (isAbsolute(p) ? p : resolve(cfg.home, p))

@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Identity } from '../attestation/index.js'
+import { toHex } from '../crypto/index.js'
+import type { Logger } from '../log.js'
+import { loadConfig } from './config.js'
+import { devConfigToml } from './devFiles.js'
+import { identityOf } from './platform.js'
+import { type RunningNode, startNode } from './node.js'
+
+/** The "OS image" every devnet VM boots (a label, not a real image). */
+export const DEVNET_OS_IMAGE_HASH = 'c0570500000000000000000000000000000000000000000000000000000de0e7'
+export const KMS_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'custos-kms', runner: 'custos', no_instance_id: true })}\n`
+export const DEMO_APP_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'demo-app', runner: 'docker-compose', docker_compose_file: 'services: {}' })}\n`
+
+export interface DevnetOptions {
+  home: string
+  nodes?: number
+  /** first KMS port; 0 gives every node an ephemeral port (tests) */
+  basePort?: number
+  logger?: Logger
+  /** progress lines for a person (stdout in the CLI) */
+  progress?: (line: string) => void
+}
+
+export interface Devnet {
+  home: string
+  nodes: RunningNode[]
+  urls: string[]
+  demoApp: { home: string; appId: string; composeHash: string }
+  close(): Promise<void>
+}
+
+function nodeToml(i: number, port: number): string {
+  return devConfigToml([
+    ['node', 'name', `"node${i}"`],
+    ['tee.simulated', 'vendor_dir', '"../vendor"'],
+    ['tee.simulated', 'machine_dir', '"machine"'],
+    ['tee.simulated', 'app_compose', '"../kms-compose.json"'],
+    ['tee.simulated', 'os_image_hash', `"${DEVNET_OS_IMAGE_HASH}"`],
+    ['policy', 'file', '"../policy.json"'],
+    ['kms', 'listen', `"127.0.0.1:${port}"`],
+    ['kms', 'auto_bootstrap_domain', i === 1 ? '"localhost"' : '""'],
+  ])
+}
+
+export function demoAppToml(): string {
+  return devConfigToml([
+    ['node', 'name', '"demo-app"'],
+    ['tee.simulated', 'vendor_dir', '"../vendor"'],
+    ['tee.simulated', 'machine_dir', '"machine"'],
+    ['tee.simulated', 'app_compose', '"../demo-app-compose.json"'],
+    ['tee.simulated', 'os_image_hash', `"${DEVNET_OS_IMAGE_HASH}"`],
+    ['kms', 'enabled', 'false'],
+  ])
+}
+
+/** auth-simple policy allowing the devnet's KMS measurement on its machines, and the demo app anywhere. */
+function devnetPolicy(kms: Identity[], app: Identity): string {
+  return `${JSON.stringify(
+    {
+      gatewayAppId: 'any',
+      osImages: [toHex(kms[0]!.osImageHash)],
+      allowedTcbStatuses: ['UpToDate'],
+      allowedAdvisoryIds: [],
+      kms: {
+        mrAggregated: [...new Set(kms.map((k) => toHex(k.mrAggregated)))],
+        devices: kms.map((k) => toHex(k.deviceId)),
+        allowAnyDevice: false,
+      },
+      apps: { [toHex(app.appId)]: { composeHashes: [toHex(app.composeHash)], devices: [], allowAnyDevice: true } },
+    },
+    null,
+    2,
+  )}\n`
+}
+
+const writeOnce = (file: string, text: string) => {
+  if (!existsSync(file)) writeFileSync(file, text, { mode: 0o600 })
+}
+
+/**
+ * A local KMS network on loopback: N simulated nodes sharing one simulated vendor, a generated static
+ * policy, node 1 bootstrapped, the others onboarded from it. All state lives under `home`; running it
+ * again restarts from there (nodes that hold keys go straight to serving).
+ */
+export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
+  const home = resolve(opts.home)
+  const n = opts.nodes ?? 3
+  const basePort = opts.basePort ?? 8001
+  const say = opts.progress ?? (() => {})
+  mkdirSync(home, { recursive: true, mode: 0o700 })
+  writeOnce(resolve(home, 'kms-compose.json'), KMS_COMPOSE)
+  writeOnce(resolve(home, 'demo-app-compose.json'), DEMO_APP_COMPOSE)
+
+  const homes = Array.from({ length: n }, (_, i) => resolve(home, `node${i + 1}`))
+  homes.forEach((h, i) => {
+    mkdirSync(h, { recursive: true, mode: 0o700 })
+    writeOnce(resolve(h, 'custos.toml'), nodeToml(i + 1, basePort === 0 ? 0 : basePort + i))
+  })
+  const appHome = resolve(home, 'demo-app')
+  mkdirSync(appHome, { recursive: true, mode: 0o700 })
+  writeOnce(resolve(appHome, 'custos.toml'), demoAppToml())
+
+  const configs = homes.map((h) => loadConfig(h, readFileSync(resolve(h, 'custos.toml'), 'utf8')))
+  say(`measuring ${n} simulated KMS nodes and the demo app …`)
+  const kmsIds = await Promise.all(configs.map((c) => identityOf(c)))
+  const appCfg = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
+  const appId = await identityOf(appCfg)
+  writeFileSync(resolve(home, 'policy.json'), devnetPolicy(kmsIds, appId), { mode: 0o600 })
+
+  const nodes: RunningNode[] = []
+  const urls: string[] = []
+  try {
+    for (const [i, cfg] of configs.entries()) {
+      const logger = opts.logger?.child({ node: `node${i + 1}` })
+      const node = await startNode(cfg, { dev: true, ...(logger ? { logger } : {}) })
+      nodes.push(node)
+      if (i > 0 && !node.kms.ready) {
+        say(`node${i + 1}: onboarding from node1 …`)
+        const r = await fetch(`${node.onboard!.url}/prpc/Onboard?json`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ source_url: `${urls[0]}/prpc`, domain: 'localhost' }),
+        })
+        if (r.status !== 200) throw new Error(`node${i + 1} onboarding failed: ${await r.text()}`)
+        await fetch(`${node.onboard!.url}/finish`)
+      }
+      const main = await node.main
+      urls.push(main.url)
+      say(`node${i + 1}: KMS serving at ${main.url}`)
+    }
+  } catch (e) {
+    await Promise.all(nodes.map((x) => x.close()))
+    throw e
+  }
+  return {
+    home,
+    nodes,
+    urls,
+    demoApp: { home: appHome, appId: toHex(appId.appId), composeHash: toHex(appId.composeHash) },
+    close: async () => {
+      await Promise.all(nodes.map((x) => x.close()))
+    },
+  }
+}

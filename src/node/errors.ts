@@ -1,0 +1,11 @@
+import { defineErrors } from '../errors.js'
+
+export const NodeError = defineErrors('NodeError', {
+  NODE_CONFIG_INVALID: 400,
+  NODE_CONFIG_NOT_FOUND: 400,
+  NODE_SIMULATED_REFUSED: 400,
+  NODE_BAD_REQUEST: 400,
+  NODE_BODY_TOO_LARGE: 413,
+  NODE_NOT_FOUND: 404,
+})
+export type NodeError = InstanceType<typeof NodeError>

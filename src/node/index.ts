@@ -1,0 +1,8 @@
+export { type Config, ConfigSchema, DEFAULTS_TOML, homePath, loadConfig, loadConfigFile } from './config.js'
+export { devConfigToml, emptyPolicyJson } from './devFiles.js'
+export { callKmsAsWorkload, type KmsCallResult } from './appClient.js'
+export { type Devnet, startDevnet } from './devnet.js'
+export { NodeError } from './errors.js'
+export { createRootLogger } from './logger.js'
+export { createMetrics, type NodeMetrics } from './metrics.js'
+export { type RunningNode, type StartOptions, startNode } from './node.js'

@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import { createVerifier, type EvidenceVerifier } from '../attestation/index.js'
+import { bootstrapKeys, createAttestedCert, KmsService, type RpcPeer } from '../kms/index.js'
+import type { Logger } from '../log.js'
+import { PeerVerifier, tlsServerOptions } from '../net/index.js'
+import { createPolicy, type Policy } from '../policy/index.js'
+import { openStore, type Store } from '../store/index.js'
+import type { TeePlatform } from '../tee/index.js'
+import { type Config, homePath } from './config.js'
+import { NodeError } from './errors.js'
+import { kmsStorage } from './kmsStorage.js'
+import { createRootLogger } from './logger.js'
+import { createMetrics, type NodeMetrics } from './metrics.js'
+import { createPlatform, simulatedRootsFor } from './platform.js'
+import { createPrpcApp } from './prpc.js'
+import { type Listening, listen } from './server.js'
+
+export interface StartOptions {
+  /** allow the simulated TEE, trust_simulated and the dev policy */
+  dev: boolean
+  logger?: Logger
+  /** unix seconds (tests pin it) */
+  now?: () => number
+}
+
+export interface RunningNode {
+  config: Config
+  logger: Logger
+  tee: TeePlatform
+  verifier: EvidenceVerifier
+  policy: Policy
+  store: Store
+  kms: KmsService
+  metrics: NodeMetrics
+  /** onboard service while the node has no keys (plain HTTP) */
+  onboard?: Listening
+  /** resolves when the KMS main service (HTTPS) is up */
+  main: Promise<Listening>
+  close(): Promise<void>
+}
+
+function refuseInsecure(cfg: Config, dev: boolean): void {
+  const insecure: string[] = []
+  if (cfg.tee.platform === 'simulated') insecure.push('[tee] platform = "simulated"')
+  if (cfg.attestation.trust_simulated) insecure.push('[attestation] trust_simulated = true')
+  if (cfg.policy.backend === 'dev') insecure.push('[policy] backend = "dev"')
+  if (insecure.length > 0 && !dev)
+    throw new NodeError(
+      'NODE_SIMULATED_REFUSED',
+      `refusing to start: ${insecure.join(', ')} ${insecure.length > 1 ? 'are' : 'is'} for development only; ` +
+        'start with --dev on a laptop or in CI, or configure a real TEE platform for production',
+    )
+}
+
+/** Compose a node from its config: TEE → verifier → sealed store → policy → KMS → servers. */
+export async function startNode(cfg: Config, opts: StartOptions): Promise<RunningNode> {
+  refuseInsecure(cfg, opts.dev)
+  const logger = opts.logger ?? createRootLogger({ level: cfg.node.log_level, name: cfg.node.name })
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000))
+  const dataDir = homePath(cfg, cfg.node.data_dir)
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+
+  const tee = await createPlatform(cfg)
+  if (tee.simulated)
+    logger.warn(
+      { tee: 'simulated' },
+      'SIMULATED TEE: this node has no hardware protection; its keys and attestations are INSECURE (dev/CI only)',
+    )
+  const simulatedRoots = cfg.attestation.trust_simulated ? await simulatedRootsFor(cfg) : []
+  if (cfg.attestation.trust_simulated)
+    logger.warn({ roots: simulatedRoots.length }, 'trusting SIMULATED attestation evidence (dev only)')
+  const verifier = createVerifier({
+    trustSimulated: cfg.attestation.trust_simulated,
+    simulatedRoots,
+    allowDebug: cfg.attestation.insecure_allow_debug,
+  })
+  const store = openStore({ dataDir, sealingKey: await tee.sealingKey(), logger: logger.child({ module: 'store' }) })
+  const policy = createPolicy(
+    { backend: cfg.policy.backend, file: homePath(cfg, cfg.policy.file) },
+    logger.child({ module: 'policy' }),
+  )
+  const metrics = createMetrics()
+  const kmsLogger = logger.child({ module: 'kms' })
+  const kms = new KmsService({
+    tee,
+    verifier,
+    policy,
+    storage: kmsStorage(store),
+    logger: kmsLogger,
+    now,
+    options: { enforceSelfAuthorization: cfg.kms.enforce_self_authorization, siteName: cfg.kms.site_name },
+  })
+
+  const common = { logger: kmsLogger, metrics, maxBodyBytes: cfg.kms.max_body_bytes, simulated: tee.simulated }
+  const peers = new PeerVerifier({ verifier, now })
+  const peerOf = async (incoming: IncomingMessage): Promise<RpcPeer | undefined> =>
+    peers.verifySocket(incoming.socket as TLSSocket)
+
+  let onboard: Listening | undefined
+  let closed = false
+  if (!kms.ready && cfg.kms.auto_bootstrap_domain !== '') await bootstrapKeys(kms, cfg.kms.auto_bootstrap_domain)
+  if (!kms.ready) {
+    const app = createPrpcApp({ ...common, service: 'Onboard', methods: kms.onboardMethods() })
+    app.get('/finish', (c) => {
+      if (!kms.ready) return c.json({ error: 'no keys yet: call Bootstrap or Onboard first' }, 400)
+      kms.requestFinish()
+      return c.text('OK')
+    })
+    onboard = await listen(app, cfg.kms.listen)
+    logger.info({ url: onboard.url }, 'onboard service listening (plain HTTP until keys exist)')
+  }
+  const finished = kms.ready
+    ? Promise.resolve()
+    : new Promise<void>((res) => kms.onFinish(() => res()))
+
+  const main = (async () => {
+    await finished
+    if (onboard) await onboard.close()
+    if (closed) throw new NodeError('NODE_BAD_REQUEST', 'node closed before the KMS started')
+    const m = kms.material()
+    const rpc = await createAttestedCert({
+      tee,
+      subject: m.domain,
+      altNames: [...new Set([m.domain, 'localhost', '127.0.0.1'])],
+      usage: 'kms:rpc',
+      issuerKey: m.rootCaKey,
+      issuerCertPem: m.rootCaCertPem,
+      serverAuth: true,
+      now: now(),
+    })
+    const app = createPrpcApp({
+      ...common,
+      service: 'KMS',
+      methods: kms.mainMethods(),
+      peerOf,
+      headers: { 'X-App-Version': '0.1.0' },
+    })
+    const l = await listen(app, cfg.kms.listen, tlsServerOptions({ certPem: rpc.certPem, keyPem: rpc.keyPem, requestClientCert: true }))
+    logger.info({ url: l.url }, 'KMS listening (attested TLS)')
+    return l
+  })()
+  main.catch((e) => logger.error({ err: (e as Error).message }, 'KMS main service failed to start'))
+
+  return {
+    config: cfg,
+    logger,
+    tee,
+    verifier,
+    policy,
+    store,
+    kms,
+    metrics,
+    onboard,
+    main,
+    async close() {
+      closed = true
+      if (onboard) await onboard.close()
+      kms.requestFinish()
+      const l = await main.catch(() => undefined)
+      if (l) await l.close()
+      await policy.close()
+      store.close()
+    },
+  }
+}

@@ -1,0 +1,49 @@
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { SecretBytes } from '../crypto/index.js'
+import { TeeError } from './errors.js'
+
+/** File helpers for the simulated TEE: secrets are raw bytes with mode 0600 and refused if group/world-readable. */
+
+export async function writeSecretFile(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFile(path, bytes, { mode: 0o600, flag: 'wx' })
+}
+
+export async function writePublicFile(path: string, text: string): Promise<void> {
+  await writeFile(path, text, { mode: 0o644, flag: 'wx' })
+}
+
+export async function readSecretFile(path: string, len?: number): Promise<SecretBytes> {
+  let mode: number
+  let bytes: Buffer
+  try {
+    mode = (await stat(path)).mode
+    bytes = await readFile(path)
+  } catch (e) {
+    throw new TeeError('TEE_SIMULATED_FILES', `cannot read ${path}`, {}, { cause: e })
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+    throw new TeeError('TEE_SIMULATED_FILES', `${path} must not be readable by group/others; run chmod 600 ${path}`)
+  if (len !== undefined && bytes.length !== len)
+    throw new TeeError('TEE_SIMULATED_FILES', `${path} must hold exactly ${len} bytes, found ${bytes.length}`)
+  return new SecretBytes(new Uint8Array(bytes))
+}
+
+export async function readPem(path: string): Promise<Uint8Array> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new TeeError('TEE_SIMULATED_FILES', `cannot read ${path}`, {}, { cause: e })
+  }
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text)
+  if (!m) throw new TeeError('TEE_SIMULATED_FILES', `${path} holds no PEM certificate`)
+  return new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64'))
+}
+
+export async function readPublicFile(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path))
+  } catch (e) {
+    throw new TeeError('TEE_SIMULATED_FILES', `cannot read ${path}`, {}, { cause: e })
+  }
+}
