@@ -19,6 +19,7 @@ export {
   runtimeEventPreimage,
   runtimeEventToTdxEvent,
   SYSTEM_READY,
+  stripAttestation,
 } from './dstack/index.js'
 export type { AttestationErrorCode } from './errors.js'
 export { AttestationError } from './errors.js'

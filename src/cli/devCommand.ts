@@ -48,7 +48,13 @@ export function registerDevCommand(program: Command): void {
     .requiredOption('--kms <url>', 'KMS base URL, e.g. https://127.0.0.1:8002')
     .action(async (opts: { home: string; kms: string }) => {
       const appHome = resolve(opts.home, 'demo-app')
-      const config = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
+      let toml: string
+      try {
+        toml = readFileSync(resolve(appHome, 'custos.toml'), 'utf8')
+      } catch {
+        throw new Error(`no devnet demo app under ${appHome}: start the devnet first (npm start), or pass --home`)
+      }
+      const config = loadConfig(appHome, toml)
       const r = await callKmsAsWorkload({ config, kmsUrl: opts.kms, method: 'GetAppKey', body: { api_version: 1 } })
       process.stdout.write(`${JSON.stringify(r.body, null, 2)}\n`)
       if (r.status !== 200) process.exitCode = 1

@@ -14,6 +14,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError('(run `custos --help` for usage)')
   .exitOverride()
+  .enablePositionalOptions()
 
 registerInitCommand(program)
 registerStartCommand(program)
@@ -28,6 +29,8 @@ try {
     process.stderr.write(`error: ${e.shortMessage}\n`)
     process.exit(1)
   }
-  process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`)
+  // Unexpected errors: the message, and the stack only when asked for (CUSTOS_DEBUG=1).
+  const err = e as Error
+  process.stderr.write(`error: ${process.env.CUSTOS_DEBUG ? (err?.stack ?? String(e)) : (err?.message ?? String(e))}\n`)
   process.exit(1)
 }

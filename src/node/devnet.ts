@@ -104,7 +104,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
   const configs = homes.map((h) => loadConfig(h, readFileSync(resolve(h, 'custos.toml'), 'utf8')))
   say(`measuring ${n} simulated KMS nodes and the demo app …`)
-  const kmsIds = await Promise.all(configs.map((c) => identityOf(c)))
+  // One after the other: the first call creates the shared simulated vendor.
+  const kmsIds: Identity[] = []
+  for (const c of configs) kmsIds.push(await identityOf(c))
   const appCfg = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
   const appId = await identityOf(appCfg)
   writeFileSync(resolve(home, 'policy.json'), devnetPolicy(kmsIds, appId), { mode: 0o600 })

@@ -4,7 +4,8 @@ import { TCB_STATUSES } from '../attestation/index.js'
 import { PolicyError } from './errors.js'
 
 /** Lowercase, without 0x: the form every comparison uses (auth-simple compares case-insensitively). */
-export const normalizeHex = (s: string): string => (s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s).toLowerCase()
+export const normalizeHex = (s: string): string =>
+  (s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s).toLowerCase()
 
 const hexOf = (bytes: number, what: string) =>
   z

@@ -1,4 +1,5 @@
 import { hkdfSync } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { SecretBytes } from '../crypto/index.js'
 import type { Logger } from '../log.js'
@@ -125,6 +126,12 @@ export function openStore(opts: OpenStoreOptions): Store {
     migrate(db, STORE_DOMAIN, STORE_MIGRATIONS, { now })
     const check = checkKey(db, key, path)
     log.info({ path, keyCheck: check }, 'store opened')
+    const mode = statSync(opts.dataDir).mode & 0o777
+    if (mode & 0o077)
+      log.warn(
+        { dataDir: opts.dataDir, mode: mode.toString(8) },
+        'data directory is accessible to other users; chmod 700 it',
+      )
   } catch (e) {
     db.close()
     key.wipe()

@@ -4,8 +4,16 @@
  */
 import { createRequire } from 'node:module'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Collateral } from './collateral.js'
-import { buildTestWorld, flipByte, flipHex, loadVector, PINNED, quoteRegions, type TestWorld, type VectorName } from './dcapTestSupport.js'
+import {
+  buildTestWorld,
+  flipByte,
+  flipHex,
+  loadVector,
+  PINNED,
+  quoteRegions,
+  type TestWorld,
+  type VectorName,
+} from './dcapTestSupport.js'
 import { DcapError } from './errors.js'
 import { prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'
@@ -24,7 +32,9 @@ type Outcome = { ok: true; status: string; advisoryIds: string[] } | { ok: false
 
 function theirs(quote: Uint8Array, col: unknown, now: number, rootDer?: Uint8Array): Outcome {
   try {
-    const r = rootDer ? qvl.QuoteVerifier.newWithRootCa(Buffer.from(rootDer)).verify(Buffer.from(quote), col, now) : qvl.verify(Buffer.from(quote), col, now)
+    const r = rootDer
+      ? qvl.QuoteVerifier.newWithRootCa(Buffer.from(rootDer)).verify(Buffer.from(quote), col, now)
+      : qvl.verify(Buffer.from(quote), col, now)
     return { ok: true, status: r.status, advisoryIds: [...r.advisory_ids] }
   } catch (e) {
     return { ok: false, error: (e as Error).message }
@@ -70,7 +80,15 @@ describe('cross-check with @phala/dcap-qvl on the shared vectors', () => {
     const { quote, collateral } = loadVector(name)
     const r = quoteRegions(quote)
     it(`${name}: signed-region flips are rejected by both`, () => {
-      for (const at of [r.header + 1, r.bodyStart + 7, r.quoteSignature + 1, r.attestationKey, r.qeReport + 100, r.qeReportSignature + 1, r.qeAuthData]) {
+      for (const at of [
+        r.header + 1,
+        r.bodyStart + 7,
+        r.quoteSignature + 1,
+        r.attestationKey,
+        r.qeReport + 100,
+        r.qeReportSignature + 1,
+        r.qeAuthData,
+      ]) {
         expect(theirs(flipByte(quote, at), collateral, PINNED[name]).ok).toBe(false)
         expect(ours(flipByte(quote, at), collateral, PINNED[name]).ok).toBe(false)
       }
@@ -109,33 +127,61 @@ describe('cases where ours is stricter than @phala/dcap-qvl 0.3.9 (each asserted
     stricter(world.quote(), await world.collateral({ pckCrlIssuer: 'other' }), 'DCAP_CRL_INVALID', world.rootDer)
   })
   it('6. TDX module identity: MRSIGNER_SEAM ≠ tdxModule.mrsigner (JS port skips the module step)', async () => {
-    stricter(world.quote({ body: (b) => void (b[64] = 1) }), await world.collateral(), 'DCAP_TDX_MODULE_MISMATCH', world.rootDer)
+    stricter(
+      world.quote({
+        body: (b) => {
+          b[64] = 1
+        },
+      }),
+      await world.collateral(),
+      'DCAP_TDX_MODULE_MISMATCH',
+      world.rootDer,
+    )
   })
-  it('7. TDX module ISVSVN below the module’s UpToDate level: dcap-qvl says UpToDate, we merge OutOfDate', async () => {
-    const q = world.quote({ body: (b) => void (b[0] = 3) })
-    const col = await world.collateral()
-    expect(theirs(q, col, now, world.rootDer)).toMatchObject({ ok: true, status: 'UpToDate' })
-    expect(ours(q, col, now, world.rootDer)).toMatchObject({ ok: true, status: 'OutOfDate' })
+  it('7. TDX module status is merged: module ISVSVN below TDX_01’s UpToDate level → OutOfDate (dcap-qvl: UpToDate)', async () => {
+    // re-issued TCB Info whose TDX_01 UpToDate level needs module ISVSVN 7; the quote's module ISVSVN is 6
+    const tcbInfo = loadVector('tdx_quote').collateral.tcb_info.replace('{"tcb":{"isvsvn":4}', '{"tcb":{"isvsvn":7}')
+    const col = await world.collateral({ tcbInfo })
+    expect(theirs(world.quote(), col, now, world.rootDer)).toMatchObject({ ok: true, status: 'UpToDate' })
+    expect(ours(world.quote(), col, now, world.rootDer)).toMatchObject({ ok: true, status: 'OutOfDate' })
   })
   it('8. QE vendor ID other than Intel’s (JS port does not check it)', async () => {
     // the header is signed, so only a re-signed quote can carry another vendor id
-    const q = world.quote()
-    const resigned = world.quote({ body: () => undefined })
-    expect(resigned).toHaveLength(q.length)
-    const col: Collateral = await world.collateral()
-    const w2 = world.quoteWithHeader?.((h) => void (h[12] = (h[12] as number) ^ 1))
-    if (w2) stricter(w2, col, 'DCAP_QE_VENDOR', world.rootDer)
+    const q = world.quote({
+      header: (h) => {
+        h[12] = (h[12] as number) ^ 1
+      },
+    })
+    stricter(q, await world.collateral(), 'DCAP_QE_VENDOR', world.rootDer)
   })
-  it('9. collateral CRL outside its window while TCB Info is still current (dcap-qvl checks no CRL dates)', async () => {
-    // test PCK CRL window is 2025-06-01 → 2025-08-01; move `now` past it with a TCB Info that is still current
+  it('9. CRL past its nextUpdate while TCB Info / QE Identity are current: dcap-qvl checks no CRL dates', async () => {
+    // test CRL window is 2025-06-01 → 2025-08-01; TCB Info and QE Identity re-issued until 2025-09-01
     const later = Date.parse('2025-08-15T00:00:00Z') / 1000
-    const tcbInfo = loadVector('tdx_quote')
-      .collateral.tcb_info.replace(/"nextUpdate":"[^"]+"/, '"nextUpdate":"2025-09-01T00:00:00Z"')
-    const col = await world.collateral({ tcbInfo })
-    const qeLater = { ...col }
-    const t = theirs(world.quote(), qeLater, later, world.rootDer)
-    // dcap-qvl still fails here on the QE Identity date; we name the CRL window first
-    expect(ours(world.quote(), qeLater, later, world.rootDer)).toEqual({ ok: false, error: 'DCAP_EXPIRED' })
-    expect(t.ok).toBe(false)
+    const real = loadVector('tdx_quote').collateral
+    const extend = (s: string) => s.replace(/"nextUpdate":"[^"]+"/, '"nextUpdate":"2025-09-01T00:00:00Z"')
+    const col = await world.collateral({ tcbInfo: extend(real.tcb_info), qeIdentity: extend(real.qe_identity) })
+    expect(theirs(world.quote(), col, later, world.rootDer)).toMatchObject({ ok: true, status: 'UpToDate' })
+    expect(ours(world.quote(), col, later, world.rootDer)).toEqual({ ok: false, error: 'DCAP_EXPIRED' })
+  })
+  it('10. PPID: dcap-qvl 0.3.9 returns an empty ppid for real PCK certificates; ours returns the 16-byte PPID', () => {
+    const r = qvl.verify(Buffer.from(quote), collateral, now) as QvlReport & { ppid: Buffer }
+    expect(r.ppid).toHaveLength(0)
+    expect(verifyQuote(quote, prepareCollateral(collateral, undefined, now), { now }).ppid).toHaveLength(16)
+  })
+})
+
+describe('the one case where dcap-qvl 0.3.9 rejects and we accept (we follow Intel QVL)', () => {
+  it('TDX module major version > 0: tee_tcb_svn[0..1] are judged by tdxModuleIdentities, not tdxtcbcomponents', async () => {
+    // Intel QVL tdxEvaluateTCB: start_index = teeTcbSvn[1] > 0 ? 2 : 0. dcap-qvl JS compares all 16 bytes.
+    const world = await buildTestWorld()
+    const q = world.quote({
+      body: (b) => {
+        b[0] = 3
+      },
+    }) // module ISVSVN 3: TDX_01 level isvsvn 2 → OutOfDate
+    const col = await world.collateral()
+    const now = PINNED.tdx_quote
+    expect(theirs(q, col, now, world.rootDer)).toEqual({ ok: false, error: 'No matching TCB level found' })
+    expect(ours(q, col, now, world.rootDer)).toMatchObject({ ok: true, status: 'OutOfDate' })
   })
 })

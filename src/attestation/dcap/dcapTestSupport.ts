@@ -164,9 +164,15 @@ export interface TestWorld {
   tcbSigner: x509.X509Certificate
   ppid: Uint8Array
   /** collateral for the synthetic quote; CRLs list the given serials */
-  collateral(o?: { pckRevoked?: string[]; rootRevoked?: string[]; tcbInfo?: string; pckCrlIssuer?: 'pckCa' | 'other' }): Promise<Collateral>
+  collateral(o?: {
+    pckRevoked?: string[]
+    rootRevoked?: string[]
+    tcbInfo?: string
+    qeIdentity?: string
+    pckCrlIssuer?: 'pckCa' | 'other'
+  }): Promise<Collateral>
   /** the real tdx_quote re-signed by this world; `body` edits the TD report before signing */
-  quote(o?: { body?: (body: Uint8Array) => void }): Uint8Array
+  quote(o?: { body?: (body: Uint8Array) => void; header?: (header: Uint8Array) => void }): Uint8Array
 }
 
 const ROOT = 'CN=Test SGX Root CA, O=Custos Test'
@@ -178,7 +184,13 @@ export async function buildTestWorld(): Promise<TestWorld> {
   const [rootK, caK, leafK, tcbK, attK, otherK] = await Promise.all([keys(), keys(), keys(), keys(), keys(), keys()])
   const root = await issue(ROOT, rootK.publicKey, 'self', rootK.privateKey, true)
   const pckCa = await issue(PCK_CA, caK.publicKey, { name: ROOT, key: rootK.privateKey }, rootK.privateKey, true)
-  const other = await issue('CN=Test SGX PCK Processor CA, O=Custos Test', otherK.publicKey, { name: ROOT, key: rootK.privateKey }, rootK.privateKey, true)
+  const other = await issue(
+    'CN=Test SGX PCK Processor CA, O=Custos Test',
+    otherK.publicKey,
+    { name: ROOT, key: rootK.privateKey },
+    rootK.privateKey,
+    true,
+  )
   const ppid = Uint8Array.from(createHash('sha256').update('test ppid').digest().subarray(0, 16))
   const ext = encodeSgxExtension({
     ppid,
@@ -187,13 +199,25 @@ export async function buildTestWorld(): Promise<TestWorld> {
     pceId: new Uint8Array(2),
     fmspc: Uint8Array.from(Buffer.from('B0C06F000000', 'hex')),
   })
-  const pckLeaf = await issue('CN=Test SGX PCK Certificate, O=Custos Test', leafK.publicKey, { name: PCK_CA, key: caK.privateKey }, caK.privateKey, false, [
-    new x509.Extension(SGX_EXTENSION_OID, false, ext),
-  ])
-  const tcbSigner = await issue('CN=Test SGX TCB Signing, O=Custos Test', tcbK.publicKey, { name: ROOT, key: rootK.privateKey }, rootK.privateKey, false)
+  const pckLeaf = await issue(
+    'CN=Test SGX PCK Certificate, O=Custos Test',
+    leafK.publicKey,
+    { name: PCK_CA, key: caK.privateKey },
+    caK.privateKey,
+    false,
+    [new x509.Extension(SGX_EXTENSION_OID, false, ext)],
+  )
+  const tcbSigner = await issue(
+    'CN=Test SGX TCB Signing, O=Custos Test',
+    tcbK.publicKey,
+    { name: ROOT, key: rootK.privateKey },
+    rootK.privateKey,
+    false,
+  )
   const pem = (...c: x509.X509Certificate[]) => c.map((x) => x.toString('pem')).join('\n')
   const ko = (k: CryptoKey) => KeyObject.from(k)
-  const signHex = (s: string) => nodeSign('sha256', Buffer.from(s, 'utf8'), { key: ko(tcbK.privateKey), dsaEncoding: 'ieee-p1363' }).toString('hex')
+  const signHex = (s: string) =>
+    nodeSign('sha256', Buffer.from(s, 'utf8'), { key: ko(tcbK.privateKey), dsaEncoding: 'ieee-p1363' }).toString('hex')
   const crl = async (issuer: string, key: CryptoKey, revoked: string[]) =>
     Buffer.from(
       (
@@ -225,13 +249,17 @@ export async function buildTestWorld(): Promise<TestWorld> {
       return {
         pck_crl_issuer_chain: pem(useOther ? other : pckCa, root),
         root_ca_crl: await crl(ROOT, rootK.privateKey, o.rootRevoked ?? []),
-        pck_crl: await crl(useOther ? other.subject : PCK_CA, useOther ? otherK.privateKey : caK.privateKey, o.pckRevoked ?? []),
+        pck_crl: await crl(
+          useOther ? other.subject : PCK_CA,
+          useOther ? otherK.privateKey : caK.privateKey,
+          o.pckRevoked ?? [],
+        ),
         tcb_info_issuer_chain: pem(tcbSigner, root),
         tcb_info: tcbInfo,
         tcb_info_signature: signHex(tcbInfo),
         qe_identity_issuer_chain: pem(tcbSigner, root),
-        qe_identity: real.collateral.qe_identity,
-        qe_identity_signature: signHex(real.collateral.qe_identity),
+        qe_identity: o.qeIdentity ?? real.collateral.qe_identity,
+        qe_identity_signature: signHex(o.qeIdentity ?? real.collateral.qe_identity),
       }
     },
     quote(o = {}) {
@@ -239,6 +267,7 @@ export async function buildTestWorld(): Promise<TestWorld> {
       const s = q.signature
       const signed = q.signedRegion.slice()
       o.body?.(signed.subarray(48))
+      o.header?.(signed.subarray(0, 48))
       const qeReport = s.qeReportRaw.slice()
       const bind = createHash('sha256').update(attRaw).update(s.qeAuthData).digest()
       qeReport.set(bind, 320)
@@ -251,7 +280,15 @@ export async function buildTestWorld(): Promise<TestWorld> {
         b.writeUInt32LE(n)
         return b
       }
-      const inner = Buffer.concat([qeReport, qeSig, u16(s.qeAuthData.length), s.qeAuthData, u16(5), u32(chain.length), chain])
+      const inner = Buffer.concat([
+        qeReport,
+        qeSig,
+        u16(s.qeAuthData.length),
+        s.qeAuthData,
+        u16(5),
+        u32(chain.length),
+        chain,
+      ])
       const quoteSig = nodeSign('sha256', signed, { key: attKey, dsaEncoding: 'ieee-p1363' })
       const sigData = Buffer.concat([quoteSig, attRaw, u16(6), u32(inner.length), inner])
       return new Uint8Array(Buffer.concat([signed, u32(sigData.length), sigData]))

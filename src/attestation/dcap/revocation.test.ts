@@ -2,10 +2,10 @@ import { sha256 } from '@noble/hashes/sha2'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { replayRuntimeEvents } from '../dstack/index.js'
 import type { Attestation, RuntimeEvent } from '../types.js'
+import { normSerial } from './certs.js'
 import { createDcapVerifier } from './createDcapVerifier.js'
 import { buildTestWorld, loadVector, PINNED, type TestWorld } from './dcapTestSupport.js'
 import { DcapError } from './errors.js'
-import { normSerial } from './certs.js'
 import { prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'
 
@@ -49,7 +49,11 @@ describe('synthetic DCAP world (own test root CA)', () => {
   })
 
   it('a PCK leaf listed in the PCK CRL → DCAP_PCK_REVOKED', async () => {
-    const p = prepareCollateral(await world.collateral({ pckRevoked: [world.pckLeaf.serialNumber] }), world.rootDer, NOW)
+    const p = prepareCollateral(
+      await world.collateral({ pckRevoked: [world.pckLeaf.serialNumber] }),
+      world.rootDer,
+      NOW,
+    )
     expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_PCK_REVOKED')
   })
 
@@ -82,34 +86,57 @@ describe('synthetic DCAP world (own test root CA)', () => {
   })
 
   it('FMSPC of another platform → DCAP_FMSPC_MISMATCH', async () => {
-    const tcbInfo = loadVector('tdx_quote').collateral.tcb_info.replace('"fmspc":"B0C06F000000"', '"fmspc":"B0C06F000001"')
+    const tcbInfo = loadVector('tdx_quote').collateral.tcb_info.replace(
+      '"fmspc":"B0C06F000000"',
+      '"fmspc":"B0C06F000001"',
+    )
     const p = prepareCollateral(await world.collateral({ tcbInfo }), world.rootDer, NOW)
     expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_FMSPC_MISMATCH')
   })
 
   it('TDX module version with no module identity → DCAP_NO_TCB_LEVEL; module SVN too low → DCAP_NO_TCB_LEVEL', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    const v7 = world.quote({ body: (b) => void (b[1] = 7) })
+    const v7 = world.quote({
+      body: (b) => {
+        b[1] = 7
+      },
+    })
     expect(await codeOf(() => verifyQuote(v7, p, { now: NOW }))).toBe('DCAP_NO_TCB_LEVEL')
-    const low = world.quote({ body: (b) => void (b[0] = 1) })
+    const low = world.quote({
+      body: (b) => {
+        b[0] = 1
+      },
+    })
     expect(await codeOf(() => verifyQuote(low, p, { now: NOW }))).toBe('DCAP_NO_TCB_LEVEL')
   })
 
   it('module SVN between levels merges the module status (OutOfDate)', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    const q = world.quote({ body: (b) => void (b[0] = 3) }) // TDX_01 levels: isvsvn 4 UpToDate, 2 OutOfDate
+    const q = world.quote({
+      body: (b) => {
+        b[0] = 3
+      },
+    }) // TDX_01 levels: isvsvn 4 UpToDate, 2 OutOfDate
     expect(verifyQuote(q, p, { now: NOW }).tcbStatus).toBe('OutOfDate')
   })
 
   it('non-zero MRSIGNER_SEAM → DCAP_TDX_MODULE_MISMATCH', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    const q = world.quote({ body: (b) => void (b[64] = 1) })
+    const q = world.quote({
+      body: (b) => {
+        b[64] = 1
+      },
+    })
     expect(await codeOf(() => verifyQuote(q, p, { now: NOW }))).toBe('DCAP_TDX_MODULE_MISMATCH')
   })
 
   it('debug TD → DCAP_DEBUG unless allowDebug', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    const q = world.quote({ body: (b) => void (b[TD_ATTR] = (b[TD_ATTR] as number) | 1) })
+    const q = world.quote({
+      body: (b) => {
+        b[TD_ATTR] = (b[TD_ATTR] as number) | 1
+      },
+    })
     expect(await codeOf(() => verifyQuote(q, p, { now: NOW }))).toBe('DCAP_DEBUG')
     const v = verifyQuote(q, p, { now: NOW, allowDebug: true })
     expect(v.debug).toBe(true)
@@ -117,15 +144,25 @@ describe('synthetic DCAP world (own test root CA)', () => {
 
   it('SEPT_VE_DISABLE clear or a reserved TD attribute bit → DCAP_TD_ATTRIBUTES', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    const noSept = world.quote({ body: (b) => void (b[TD_ATTR + 3] = (b[TD_ATTR + 3] as number) & ~0x10) })
+    const noSept = world.quote({
+      body: (b) => {
+        b[TD_ATTR + 3] = (b[TD_ATTR + 3] as number) & ~0x10
+      },
+    })
     expect(await codeOf(() => verifyQuote(noSept, p, { now: NOW }))).toBe('DCAP_TD_ATTRIBUTES')
-    const reserved = world.quote({ body: (b) => void (b[TD_ATTR + 5] = 1) })
+    const reserved = world.quote({
+      body: (b) => {
+        b[TD_ATTR + 5] = 1
+      },
+    })
     expect(await codeOf(() => verifyQuote(reserved, p, { now: NOW }))).toBe('DCAP_TD_ATTRIBUTES')
   })
 
   it('test PCK leaf expired → DCAP_EXPIRED (certificate validity is checked per call)', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: Date.parse('2027-02-01') / 1000 }))).toBe('DCAP_EXPIRED')
+    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: Date.parse('2027-02-01') / 1000 }))).toBe(
+      'DCAP_EXPIRED',
+    )
   })
 
   it('serial normalisation matches CRL entries with and without a leading zero', () => {
@@ -183,18 +220,30 @@ describe('createDcapVerifier (EvidenceVerifier)', () => {
     const col = await world.collateral()
     const verifier = createDcapVerifier({ collateralProvider: async () => col, trustedRootDer: world.rootDer })
     const att = attestation()
-    expect(await codeOf(() => verifier.verify({ ...att, runtimeEvents: events.slice(1) }, { now: NOW }))).toBe('DCAP_EVENT_LOG_MISMATCH')
-    expect(await codeOf(() => verifier.verify({ ...att, reportData: new Uint8Array(64) }, { now: NOW }))).toBe('DCAP_REPORT_DATA_MISMATCH')
-    expect(await codeOf(() => verifier.verify({ quote: { type: 'nitro', nsmQuote: new Uint8Array(1) }, runtimeEvents: [], reportData, config }, { now: NOW }))).toBe(
-      'DCAP_UNSUPPORTED',
+    expect(await codeOf(() => verifier.verify({ ...att, runtimeEvents: events.slice(1) }, { now: NOW }))).toBe(
+      'DCAP_EVENT_LOG_MISMATCH',
     )
+    expect(await codeOf(() => verifier.verify({ ...att, reportData: new Uint8Array(64) }, { now: NOW }))).toBe(
+      'DCAP_REPORT_DATA_MISMATCH',
+    )
+    expect(
+      await codeOf(() =>
+        verifier.verify(
+          { quote: { type: 'nitro', nsmQuote: new Uint8Array(1) }, runtimeEvents: [], reportData, config },
+          { now: NOW },
+        ),
+      ),
+    ).toBe('DCAP_UNSUPPORTED')
   })
 
   it('real sgx_quote through the verifier → SGX identity', async () => {
     const { quote, collateral } = loadVector('sgx_quote')
     const verifier = createDcapVerifier({ collateralProvider: async () => collateral })
     const v = verifyQuote(quote, prepareCollateral(collateral, undefined, PINNED.sgx_quote), { now: PINNED.sgx_quote })
-    const id = await verifier.verify({ quote: { type: 'tdx', quote, eventLog: [] }, runtimeEvents: [], reportData: v.reportData, config: '' }, { now: PINNED.sgx_quote })
+    const id = await verifier.verify(
+      { quote: { type: 'tdx', quote, eventLog: [] }, runtimeEvents: [], reportData: v.reportData, config: '' },
+      { now: PINNED.sgx_quote },
+    )
     expect(id.platform).toBe('sgx')
     expect(id.tcbStatus).toBe('ConfigurationAndSWHardeningNeeded')
     expect(id.deviceId).toEqual(sha256(v.ppid))

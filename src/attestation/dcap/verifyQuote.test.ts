@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import type { Collateral } from './collateral.js'
-import { flipByte, flipChar, flipHex, flipPemCert, flipQuoteCert, loadVector, PINNED, quoteRegions, type VectorName } from './dcapTestSupport.js'
+import {
+  flipByte,
+  flipChar,
+  flipHex,
+  flipPemCert,
+  flipQuoteCert,
+  loadVector,
+  PINNED,
+  quoteRegions,
+  type VectorName,
+} from './dcapTestSupport.js'
 import { DcapError } from './errors.js'
 import { prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'
@@ -57,7 +67,9 @@ describe('DCAP vectors at their pinned time', () => {
     const { quote, collateral } = loadVector('tdx_quote')
     const now = PINNED.tdx_quote
     const p = prepareCollateral(collateral, undefined, now)
-    expect(codeOf(() => verifyQuote(quote, p, { now, expectedReportData: new Uint8Array(64) })).code).toBe('DCAP_REPORT_DATA_MISMATCH')
+    expect(codeOf(() => verifyQuote(quote, p, { now, expectedReportData: new Uint8Array(64) })).code).toBe(
+      'DCAP_REPORT_DATA_MISMATCH',
+    )
   })
 
   it('prepared collateral is reusable and re-checks time per call', () => {
@@ -106,19 +118,26 @@ describe('one-byte changes in the quote', () => {
     for (const at of [0.1, 0.3, 0.5, 0.75, 0.99]) {
       it(`${name}: PCK leaf byte ${at} → DCAP_CERT_CHAIN`, () => {
         const r2 = codeOf(() => run(flipQuoteCert(quote, 0, at), collateral, now))
-        expect(r2).toEqual({ code: 'DCAP_CERT_CHAIN', what: expect.stringMatching(/^PCK (leaf certificate|CA certificate|certificate chain)$/) })
+        expect(r2).toEqual({
+          code: 'DCAP_CERT_CHAIN',
+          what: expect.stringMatching(/^PCK (leaf certificate|CA certificate|certificate chain)$/),
+        })
       })
       it(`${name}: PCK CA byte ${at} → DCAP_CERT_CHAIN`, () => {
         expect(codeOf(() => run(flipQuoteCert(quote, 1, at), collateral, now)).code).toBe('DCAP_CERT_CHAIN')
       })
       it(`${name}: PCK chain root byte ${at} → untrusted root or broken chain`, () => {
-        expect(['DCAP_UNTRUSTED_ROOT', 'DCAP_CERT_CHAIN']).toContain(codeOf(() => run(flipQuoteCert(quote, 2, at), collateral, now)).code)
+        expect(['DCAP_UNTRUSTED_ROOT', 'DCAP_CERT_CHAIN']).toContain(
+          codeOf(() => run(flipQuoteCert(quote, 2, at), collateral, now)).code,
+        )
       })
     }
   }
   it('trailing non-zero byte after the signature data → DCAP_QUOTE_MALFORMED', () => {
     const { quote, collateral } = loadVector('tdx_quote')
-    expect(codeOf(() => run(flipByte(quote, quote.length - 1), collateral, PINNED.tdx_quote)).code).toBe('DCAP_QUOTE_MALFORMED')
+    expect(codeOf(() => run(flipByte(quote, quote.length - 1), collateral, PINNED.tdx_quote)).code).toBe(
+      'DCAP_QUOTE_MALFORMED',
+    )
   })
   it('truncated quote → DCAP_QUOTE_MALFORMED', () => {
     const { quote, collateral } = loadVector('sgx_quote')
@@ -153,10 +172,14 @@ describe('one-byte changes in the collateral', () => {
         })
       }
       it(`${name}: tcb_info byte ${at} → DCAP_TCB_INFO_SIGNATURE`, () => {
-        expectCode({ tcb_info: flipChar(collateral.tcb_info, Math.floor(collateral.tcb_info.length * at)) }, ['DCAP_TCB_INFO_SIGNATURE'])
+        expectCode({ tcb_info: flipChar(collateral.tcb_info, Math.floor(collateral.tcb_info.length * at)) }, [
+          'DCAP_TCB_INFO_SIGNATURE',
+        ])
       })
       it(`${name}: tcb_info_signature byte ${at} → DCAP_TCB_INFO_SIGNATURE`, () => {
-        expectCode({ tcb_info_signature: flipHex(collateral.tcb_info_signature as string, Math.floor(63 * at)) }, ['DCAP_TCB_INFO_SIGNATURE'])
+        expectCode({ tcb_info_signature: flipHex(collateral.tcb_info_signature as string, Math.floor(63 * at)) }, [
+          'DCAP_TCB_INFO_SIGNATURE',
+        ])
       })
       it(`${name}: qe_identity byte ${at} → DCAP_QE_IDENTITY_SIGNATURE`, () => {
         expectCode({ qe_identity: flipChar(collateral.qe_identity, Math.floor(collateral.qe_identity.length * at)) }, [
@@ -164,9 +187,10 @@ describe('one-byte changes in the collateral', () => {
         ])
       })
       it(`${name}: qe_identity_signature byte ${at} → DCAP_QE_IDENTITY_SIGNATURE`, () => {
-        expectCode({ qe_identity_signature: flipHex(collateral.qe_identity_signature as string, Math.floor(63 * at)) }, [
-          'DCAP_QE_IDENTITY_SIGNATURE',
-        ])
+        expectCode(
+          { qe_identity_signature: flipHex(collateral.qe_identity_signature as string, Math.floor(63 * at)) },
+          ['DCAP_QE_IDENTITY_SIGNATURE'],
+        )
       })
     }
     it(`${name}: re-serialised tcb_info (same JSON value) → DCAP_TCB_INFO_SIGNATURE`, () => {
@@ -190,7 +214,13 @@ describe('one-byte changes in the collateral', () => {
   })
   it('a different trusted root → DCAP_UNTRUSTED_ROOT', () => {
     const { collateral } = loadVector('tdx_quote')
-    const leafDer = new Uint8Array(Buffer.from(collateral.tcb_info_issuer_chain.split('-----END CERTIFICATE-----')[0]?.split('-----')[2]?.replace(/\s/g, '') ?? '', 'base64'))
+    const leafDer = new Uint8Array(
+      Buffer.from(
+        collateral.tcb_info_issuer_chain.split('-----END CERTIFICATE-----')[0]?.split('-----')[2]?.replace(/\s/g, '') ??
+          '',
+        'base64',
+      ),
+    )
     expect(codeOf(() => prepareCollateral(collateral, leafDer, PINNED.tdx_quote)).code).toBe('DCAP_UNTRUSTED_ROOT')
   })
 })

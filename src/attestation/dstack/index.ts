@@ -14,6 +14,7 @@ export {
   runtimeEventToTdxEvent,
   SYSTEM_READY,
 } from './runtimeEvents.js'
+export { stripAttestation, TDX_ACPI_DATA_EVENT_TYPE } from './stripAttestation.js'
 export {
   ATTESTATION_QUOTE_VARIANTS,
   decodeVersionedAttestation,

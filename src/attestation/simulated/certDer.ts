@@ -33,7 +33,10 @@ export function certParts(der: Uint8Array): CertParts {
 export function verifyCertSignature(der: Uint8Array, issuerPub65: Uint8Array): boolean {
   try {
     const { tbs, signature } = certParts(der)
-    return p256.verify(p256.Signature.fromDER(signature).toCompactRawBytes(), tbs, issuerPub65, { prehash: true, lowS: false })
+    return p256.verify(p256.Signature.fromDER(signature).toCompactRawBytes(), tbs, issuerPub65, {
+      prehash: true,
+      lowS: false,
+    })
   } catch {
     return false
   }

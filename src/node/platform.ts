@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { sha256 } from '@noble/hashes/sha2'
+import { createVerifier, type Identity } from '../attestation/index.js'
+import { concatBytes, fromHex } from '../crypto/index.js'
+import type { Logger } from '../log.js'
+import {
+  createTeePlatform,
+  loadOrCreateSimulatedVendor,
+  provisionSimulatedMachine,
+  SimulatedTee,
+  type TeePlatform,
+} from '../tee/index.js'
+import { type Config, homePath } from './config.js'
+import { NodeError } from './errors.js'
+
+const INSTANCE_SEED_FILE = 'simulated-instance-seed'
+
+function readCompose(cfg: Config): { text?: string; noInstanceId: boolean } {
+  const p = cfg.tee.simulated.app_compose
+  if (p === '') return { noInstanceId: false }
+  const file = homePath(cfg, p)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new NodeError('NODE_CONFIG_INVALID', `[tee.simulated] app_compose: cannot read ${file}`)
+  }
+  let noInstanceId = false
+  try {
+    noInstanceId = (JSON.parse(text) as { no_instance_id?: unknown }).no_instance_id === true
+  } catch {
+    throw new NodeError('NODE_CONFIG_INVALID', `[tee.simulated] app_compose: ${file} is not JSON`)
+  }
+  return { text, noInstanceId }
+}
+
+/**
+ * dstack instance_id = sha256(seed ‖ app_id)[0..20] with a seed persisted per VM, so a restarted workload
+ * keeps its instance id (and with it its disk key).
+ */
+function instanceSeed(machineDir: string): Uint8Array {
+  const f = resolve(machineDir, INSTANCE_SEED_FILE)
+  if (!existsSync(f)) writeFileSync(f, randomBytes(20).toString('hex'), { mode: 0o600 })
+  return fromHex(readFileSync(f, 'utf8').trim())
+}
+
+/** The configured TEE driver for this node. */
+export async function createPlatform(cfg: Config, logger?: Logger): Promise<TeePlatform> {
+  if (cfg.tee.platform !== 'simulated') return createTeePlatform({ driver: cfg.tee.platform })
+  const s = cfg.tee.simulated
+  const vendor = await loadOrCreateSimulatedVendor(homePath(cfg, s.vendor_dir))
+  const machineDir = homePath(cfg, s.machine_dir)
+  const machine = await provisionSimulatedMachine({
+    vendor,
+    dir: machineDir,
+    tcbStatus: s.tcb_status,
+    advisoryIds: s.advisory_ids,
+  })
+  const compose = readCompose(cfg)
+  const appId = s.app_id !== '' ? fromHex(s.app_id) : undefined
+  const workload = {
+    ...(compose.text !== undefined ? { appCompose: compose.text } : {}),
+    ...(appId ? { appId } : {}),
+    osImageHash: s.os_image_hash,
+    noInstanceId: compose.noInstanceId,
+  }
+  const resolvedAppId = new SimulatedTee({ machine, workload }).workload.appId
+  const instanceId = compose.noInstanceId
+    ? undefined
+    : sha256(concatBytes(instanceSeed(machineDir), resolvedAppId)).slice(0, 20)
+  return new SimulatedTee({ machine, workload: { ...workload, ...(instanceId ? { instanceId } : {}) }, ...(logger ? { logger } : {}) })
+}
+
+/** DER roots of the simulated vendors this node trusts (`[attestation] simulated_roots`, else its own vendor's). */
+export async function simulatedRootsFor(cfg: Config): Promise<Uint8Array[]> {
+  if (cfg.attestation.simulated_roots.length > 0)
+    return cfg.attestation.simulated_roots.map((p) => {
+      const file = homePath(cfg, p)
+      let pem: string
+      try {
+        pem = readFileSync(file, 'utf8')
+      } catch {
+        throw new NodeError('NODE_CONFIG_INVALID', `[attestation] simulated_roots: cannot read ${file}`)
+      }
+      const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '')
+      return new Uint8Array(Buffer.from(b64, 'base64'))
+    })
+  if (cfg.tee.platform !== 'simulated') return []
+  return [(await loadOrCreateSimulatedVendor(homePath(cfg, cfg.tee.simulated.vendor_dir))).rootCertDer]
+}
+
+/** This node's identity as any verifier sees it (devnet policy generation, `custos attest`). */
+export async function identityOf(cfg: Config): Promise<Identity> {
+  const tee = await createPlatform(cfg)
+  const verifier = createVerifier({
+    trustSimulated: cfg.attestation.trust_simulated,
+    simulatedRoots: await simulatedRootsFor(cfg),
+    allowDebug: cfg.attestation.insecure_allow_debug,
+  })
+  const att = await tee.attest(new Uint8Array(64))
+  return verifier.verify(att, { now: Math.floor(Date.now() / 1000) })
+}

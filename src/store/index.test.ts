@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest'
+import * as store from './index.js'
+
+describe('store public surface', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(store).sort()).toEqual(
+      [
+        'MAX_RECORD_CHARS',
+        'MAX_SECRET_BYTES',
+        'RecordStore',
+        'SEAL_VERSION',
+        'STORE_DOMAIN',
+        'STORE_FILE',
+        'SecretStore',
+        'StoreError',
+        'deriveStoreKey',
+        'migrate',
+        'openDatabase',
+        'openStore',
+        'seal',
+        'secretAad',
+        'unseal',
+      ].sort(),
+    )
+  })
+})
