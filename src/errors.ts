@@ -36,3 +36,18 @@ export function defineErrors<const T extends Record<string, number>>(name: strin
   Object.defineProperty(cls, 'name', { value: name })
   return cls
 }
+
+/**
+ * The chain of short messages from an error and its CustosError causes, outermost first
+ * ("invalid quote: the peer attestation was rejected: simulated evidence is not trusted …").
+ * Only our own messages are used, so no remote text or secret bytes leak into the result.
+ */
+export function explain(e: unknown, fallback = 'unexpected error'): string {
+  const parts: string[] = []
+  let cur: unknown = e
+  while (cur instanceof CustosError && parts.length < 5) {
+    parts.push(cur.shortMessage)
+    cur = cur.cause
+  }
+  return parts.length > 0 ? parts.join(': ') : fallback
+}

@@ -3,7 +3,7 @@
  * that says what was refused. No key is derived before every step has passed.
  */
 import type { Identity } from '../attestation/index.js'
-import { CustosError } from '../errors.js'
+import { explain } from '../errors.js'
 import type { PolicyDecision, PolicyRole } from '../policy/index.js'
 import { KmsError } from './errors.js'
 import type { RpcCall, RpcPeer } from './rpcMethod.js'
@@ -32,8 +32,12 @@ export async function requirePeer(call: RpcCall): Promise<RpcPeer> {
   try {
     peer = await call.peer()
   } catch (e) {
-    const why = e instanceof CustosError ? e.shortMessage : 'the client certificate evidence did not verify'
-    throw new KmsError('KMS_INVALID_QUOTE', `invalid quote: ${why}`, {}, { cause: e })
+    throw new KmsError(
+      'KMS_INVALID_QUOTE',
+      `invalid quote: ${explain(e, 'the client certificate evidence did not verify')}`,
+      {},
+      { cause: e },
+    )
   }
   if (!peer)
     throw new KmsError(

@@ -1,6 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1'
 import { z } from 'zod'
-import { CustosError } from '../errors.js'
+import { CustosError, explain } from '../errors.js'
 import { equalBytes, fromHex, SecretBytes, toHex } from '../crypto/index.js'
 import { createAttestedClient, type PeerIdentity } from '../net/index.js'
 import { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
@@ -20,7 +20,7 @@ const MetaResponse = z.object({ k256_pubkey: z.string().regex(/^(0x)?[0-9a-fA-F]
 
 function onboardError(step: string, e: unknown): KmsError {
   if (e instanceof KmsError) return e
-  const why = e instanceof CustosError ? e.shortMessage : (e as Error)?.message ?? String(e)
+  const why = e instanceof CustosError ? explain(e) : ((e as Error)?.message ?? String(e))
   return new KmsError('KMS_ONBOARD_FAILED', `onboarding failed at ${step}: ${why}`, { step }, { cause: e })
 }
 

@@ -1,5 +1,5 @@
 import { decodeVersionedAttestation } from '../attestation/index.js'
-import { CustosError } from '../errors.js'
+import { CustosError, explain } from '../errors.js'
 import { issueCertificate, p256KeyPairFromScalar, SecretBytes, toHex, utf8ToBytes } from '../crypto/index.js'
 import { raTlsExtensions, raTlsReportData } from '../net/index.js'
 import { decodeCsr, deriveP256Key, LABEL_APP_CA_KEY, verifySignCertCsr } from './crypto/index.js'
@@ -55,7 +55,7 @@ export const signCert = (kms: KmsService) =>
         const att = decodeVersionedAttestation(csr.attestation)
         identity = await kms.deps.verifier.verify(att, { now: kms.deps.now(), expectedReportData: raTlsReportData(csr.pubkey) })
       } catch (e) {
-        throw new KmsError('KMS_INVALID_QUOTE', `invalid quote in CSR: ${e instanceof CustosError ? e.shortMessage : 'cannot verify'}`)
+        throw new KmsError('KMS_INVALID_QUOTE', `invalid quote in CSR: ${explain(e, 'cannot verify')}`)
       }
       await ensureSelfAllowed(kms.deps, kms.self)
       await ensureAppAllowed(kms.deps, identity)

@@ -12,7 +12,7 @@ import { recoverMessageSigner } from '../../src/kms/crypto/index.js'
 import { nullLogger } from '../../src/log.js'
 import { createAttestedClient, createRaTlsCertificate, raTlsReportData } from '../../src/net/index.js'
 import { callKmsAsWorkload, type Config, type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'
-import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
+import { createPlatform, identityOf, simulatedRootsFor } from '../../src/node/platform.js'
 import { createVerifier } from '../../src/attestation/index.js'
 
 type AppKeyResponse = {
@@ -42,12 +42,11 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'custos-kms-flow-'))
   net = await startDevnet({ home, nodes: 3, basePort: 0, logger: nullLogger })
   appToml = readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8')
-  // A second app that is pinned to a device no simulated machine has.
+  // A second app, registered but pinned to a device no simulated machine has.
   writeFileSync(resolve(home, 'pinned-compose.json'), '{"name":"pinned"}\n')
+  const pinned = await identityOf(appConfig({ tee: { simulated: { app_compose: '../pinned-compose.json' } } }))
   const policy = JSON.parse(readFileSync(resolve(home, 'policy.json'), 'utf8'))
-  const pinned = await createPlatform(appConfig({ tee: { simulated: { app_compose: '../pinned-compose.json' } } }))
-  const att = await pinned.attest(new Uint8Array(64))
-  void att
+  policy.apps[toHex(pinned.appId)] = { composeHashes: [toHex(pinned.composeHash)], devices: ['ab'.repeat(32)], allowAnyDevice: false }
   writeFileSync(resolve(home, 'policy.json'), JSON.stringify(policy, null, 2))
 }, 120_000)
 
@@ -137,6 +136,145 @@ describe('KMS refusals release no key', () => {
       expectRefused({ status: r.status, body: JSON.parse(new TextDecoder().decode(r.body)) }, 'KMS_INVALID_QUOTE')
     } finally {
       client.close()
+    }
+  })
+})
+
+describe('KMS refusals: devices, tampering, trust', () => {
+  const refusedWith = (r: { status: number; body: unknown }, code: string) => {
+    expect(r.status).toBe(400)
+    expect((r.body as { code: string }).code).toBe(code)
+    expect((r.body as { k256_key?: string }).k256_key).toBeUndefined()
+    return (r.body as { error: string }).error
+  }
+
+  it('disallowed device', async () => {
+    const r = await getAppKey(appConfig({ tee: { simulated: { app_compose: '../pinned-compose.json' } } }))
+    expect(refusedWith(r, 'KMS_APP_NOT_ALLOWED')).toMatch(/not allowed to boot on this device/)
+  })
+
+  /** A GetAppKey over mTLS whose client certificate carries `mutate(encoded attestation)`. */
+  async function withMutatedEvidence(mutate: (quote: Uint8Array) => void) {
+    const cfg = appConfig()
+    const tee = await createPlatform(cfg)
+    const keys = await generateP256KeyPair()
+    const att = await tee.attest(raTlsReportData(await exportSpkiDer(keys.publicKey)))
+    if (att.quote.type !== 'tdx') throw new Error('expected simulated TDX evidence')
+    const quote = att.quote.quote.slice()
+    mutate(quote)
+    const bytes = encodeVersionedAttestation({ ...att, quote: { ...att.quote, quote } })
+    const cert = await createRaTlsCertificate({ keys, attestation: bytes, subject: 'RA-TLS TEMP Cert', clientAuth: true })
+    const client = createAttestedClient({
+      verifier: createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(cfg) }),
+      now: () => Math.floor(Date.now() / 1000),
+      expectedUsage: 'kms:rpc',
+      clientCertPem: cert.pem,
+      clientKeyPem: await exportPkcs8Pem(keys.privateKey),
+    })
+    try {
+      const r = await client.request(`${net.urls[2]}/prpc/GetAppKey?json`, { method: 'POST', body: '{}' })
+      return { status: r.status, body: JSON.parse(new TextDecoder().decode(r.body)) as unknown }
+    } finally {
+      client.close()
+    }
+  }
+
+  it('the untampered control request succeeds', async () => {
+    const r = await withMutatedEvidence(() => {})
+    expect(r.status).toBe(200)
+  })
+
+  // TDX quote v4 layout: header [0,48), TD report body [48,632), signature data length [632,636),
+  // quote signature [636,700), attestation key [700,764), then QE report, its signature, auth data, PEM chain.
+  it.each([
+    ['header (version)', 0],
+    ['header (QE vendor id)', 20],
+    ['TD report body (MRTD)', 200],
+    ['TD report body (RTMR3)', 540],
+    ['TD report body (report_data)', 600],
+    ['quote signature', 650],
+    ['attestation key', 720],
+    ['QE report', 800],
+    ['QE report signature', 1160],
+  ])('tampered quote: %s', async (_region, offset) => {
+    const r = await withMutatedEvidence((q) => {
+      q[offset] = (q[offset] as number) ^ 0x01
+    })
+    refusedWith(r, 'KMS_INVALID_QUOTE')
+  })
+
+  it('tampered quote: certificate chain', async () => {
+    const r = await withMutatedEvidence((q) => {
+      // flip a base64 letter inside the PEM chain at the end of the quote (case flip keeps it valid base64)
+      const text = Buffer.from(q).toString('latin1')
+      const i = text.lastIndexOf('-----END CERTIFICATE-----') - 40
+      q[i] = (q[i] as number) ^ 0x20
+    })
+    refusedWith(r, 'KMS_INVALID_QUOTE')
+  })
+})
+
+describe('KMS trust and onboarding refusals', () => {
+  async function extraNode(overrides: Record<string, unknown>, from = 'node2') {
+    const h = resolve(home, from)
+    const cfg = loadConfig(h, readFileSync(resolve(h, 'custos.toml'), 'utf8'), overrides)
+    const { startNode } = await import('../../src/node/index.js')
+    return startNode(cfg, { dev: true, logger: nullLogger })
+  }
+
+  it('simulated evidence is refused when the KMS does not trust the simulated TEE', async () => {
+    const node = await extraNode({
+      node: { data_dir: 'data-untrusting' },
+      attestation: { trust_simulated: false },
+      kms: { enforce_self_authorization: false, listen: '127.0.0.1:0', auto_bootstrap_domain: 'localhost' },
+    })
+    try {
+      const main = await node.main
+      const r = await callKmsAsWorkload({ config: appConfig(), kmsUrl: main.url, method: 'GetAppKey', body: {} })
+      expect(r.status).toBe(400)
+      expect((r.body as { code: string }).code).toBe('KMS_INVALID_QUOTE')
+      expect((r.body as { error: string }).error).toMatch(/simulated/i)
+    } finally {
+      await node.close()
+    }
+  })
+
+  it('a new KMS refuses to onboard from a source its policy does not allow', async () => {
+    const strict = JSON.parse(readFileSync(resolve(home, 'policy.json'), 'utf8'))
+    strict.kms.mrAggregated = ['00'.repeat(32)]
+    writeFileSync(resolve(home, 'strict-policy.json'), JSON.stringify(strict))
+    const node = await extraNode({
+      node: { data_dir: 'data-strict' },
+      policy: { file: resolve(home, 'strict-policy.json') },
+      kms: { listen: '127.0.0.1:0', enforce_self_authorization: false },
+    })
+    try {
+      const { onboardFrom } = await import('../../src/kms/index.js')
+      await expect(onboardFrom(node.kms, net.urls[0]!, 'localhost')).rejects.toMatchObject({
+        code: 'KMS_KMS_NOT_ALLOWED',
+        message: expect.stringMatching(/aggregated MR not allowed/),
+      })
+      expect(node.kms.ready).toBe(false)
+    } finally {
+      await node.close()
+    }
+  })
+
+  it('a source KMS refuses to replicate to a KMS on a device its policy does not allow', async () => {
+    const node = await extraNode({
+      node: { data_dir: 'data-rogue' },
+      tee: { simulated: { machine_dir: 'machine-rogue' } },
+      kms: { listen: '127.0.0.1:0', enforce_self_authorization: false },
+    })
+    try {
+      const { onboardFrom } = await import('../../src/kms/index.js')
+      await expect(onboardFrom(node.kms, net.urls[0]!, 'localhost')).rejects.toMatchObject({
+        code: 'KMS_ONBOARD_FAILED',
+        message: expect.stringMatching(/not allowed to boot on this device/),
+      })
+      expect(node.kms.ready).toBe(false)
+    } finally {
+      await node.close()
     }
   })
 })

@@ -1,17 +1,18 @@
-import 'reflect-metadata'
 import { createHash, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto'
-import { X509Certificate } from '@peculiar/x509'
+import { children, DerError, expectTag, oidOf, readTop, serialHexOf, TAG, type Tlv, timeOf, whole } from './der.js'
 import { DcapError } from './errors.js'
 
-/** A parsed certificate: node:crypto for keys and signatures (native, fast), @peculiar/x509 for names/extensions. */
+/** A parsed certificate: node:crypto for the key and signature check, a strict DER walk for names/extensions. */
 export interface CertInfo {
   what: string
   der: Uint8Array
   node: NodeX509
-  cert: X509Certificate
   key: KeyObject
+  /** DER Name as hex (exact-byte comparison with issuers and CRL issuers) */
   subject: string
   issuer: string
+  /** readable subject for messages */
+  subjectText: string
   /** lower-case hex, no leading zeros */
   serial: string
   /** unix seconds */
@@ -19,6 +20,8 @@ export interface CertInfo {
   notAfter: number
   isCa: boolean
   selfIssued: boolean
+  /** extension OID → extnValue content (the DER inside the OCTET STRING) */
+  extensions: Map<string, Uint8Array>
   sha256: string
 }
 
@@ -28,33 +31,63 @@ export function normSerial(hex: string): string {
   return s === '' ? '0' : s
 }
 
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+/** tbsCertificate fields (RFC 5280 §4.1). */
+function walk(der: Uint8Array) {
+  const top = children(der, expectTag(readTop(der), TAG.SEQUENCE, 'Certificate'))
+  const tbs = children(der, expectTag(top[0], TAG.SEQUENCE, 'tbsCertificate'))
+  let i = tbs[0]?.tag === 0xa0 ? 1 : 0
+  const serial = serialHexOf(der, expectTag(tbs[i++], TAG.INTEGER, 'serialNumber'))
+  i++ // signature AlgorithmIdentifier
+  const issuer = expectTag(tbs[i++], TAG.SEQUENCE, 'issuer')
+  const validity = children(der, expectTag(tbs[i++], TAG.SEQUENCE, 'validity'))
+  const subject = expectTag(tbs[i++], TAG.SEQUENCE, 'subject')
+  const extensions = new Map<string, Uint8Array>()
+  let isCa = false
+  for (const t of tbs.slice(i + 1)) {
+    if (t.tag !== 0xa3) continue
+    for (const ext of children(der, expectTag(children(der, t)[0], TAG.SEQUENCE, 'extensions'))) {
+      const f = children(der, ext)
+      const id = oidOf(der, expectTag(f[0], TAG.OID, 'extnID'))
+      const value = expectTag(f[f.length - 1], TAG.OCTET_STRING, 'extnValue')
+      if (extensions.has(id)) throw new DerError(`duplicate extension ${id}`)
+      const v = der.subarray(value.body, value.end)
+      extensions.set(id, v)
+      if (id === '2.5.29.19') {
+        const bc = children(v, readTop(v))
+        isCa = bc[0]?.tag === TAG.BOOLEAN && v[bc[0].body] !== 0
+      }
+    }
+  }
+  return {
+    serial,
+    issuer: hex(whole(der, issuer)),
+    subject: hex(whole(der, subject)),
+    notBefore: timeOf(der, validity[0] as Tlv),
+    notAfter: timeOf(der, validity[1] as Tlv),
+    extensions,
+    isCa,
+  }
+}
+
 /** Parse one DER certificate. @throws DcapError DCAP_CERT_CHAIN naming `what` */
 export function parseCert(der: Uint8Array, what: string): CertInfo {
   try {
     const node = new NodeX509(der)
-    const cert = new X509Certificate(der)
-    const subject = cert.subjectName.toString()
-    const issuer = cert.issuerName.toString()
-    const notBefore = Math.floor(cert.notBefore.getTime() / 1000)
-    const notAfter = Math.floor(cert.notAfter.getTime() / 1000)
-    if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) throw new Error('bad validity dates')
+    const f = walk(der)
+    if (f.isCa !== node.ca) throw new DerError('basicConstraints disagree')
     return {
       what,
       der,
       node,
-      cert,
       key: node.publicKey,
-      subject,
-      issuer,
-      serial: normSerial(node.serialNumber),
-      notBefore,
-      notAfter,
-      isCa: node.ca,
-      selfIssued: subject === issuer,
+      subjectText: node.subject.replace(/\n/g, ', '),
+      selfIssued: f.subject === f.issuer,
       sha256: createHash('sha256').update(der).digest('hex'),
+      ...f,
     }
   } catch (e) {
-    if (e instanceof DcapError) throw e
     throw new DcapError('DCAP_CERT_CHAIN', `${what} does not parse as an X.509 certificate`, { what }, { cause: e })
   }
 }
@@ -72,13 +105,9 @@ export function checkCertTime(c: CertInfo, now: number): void {
 /** Verify that `c` names `issuer` as its issuer and carries its signature. @throws DcapError DCAP_CERT_CHAIN */
 export function checkIssuedBy(c: CertInfo, issuer: CertInfo): void {
   if (c.issuer !== issuer.subject)
-    throw new DcapError(
-      'DCAP_CERT_CHAIN',
-      `${c.what} is issued by "${c.issuer}", not by ${issuer.what} "${issuer.subject}"`,
-      {
-        what: c.what,
-      },
-    )
+    throw new DcapError('DCAP_CERT_CHAIN', `${c.what} is not issued by ${issuer.what} "${issuer.subjectText}"`, {
+      what: c.what,
+    })
   if (!issuer.isCa)
     throw new DcapError('DCAP_CERT_CHAIN', `${issuer.what} is not a CA certificate but issues ${c.what}`, {
       what: issuer.what,

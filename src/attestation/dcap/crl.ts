@@ -1,23 +1,59 @@
-import 'reflect-metadata'
 import { verify as nodeVerify } from 'node:crypto'
-import { X509Crl } from '@peculiar/x509'
-import * as asn1js from 'asn1js'
-import { type CertInfo, normSerial } from './certs.js'
+import type { CertInfo } from './certs.js'
+import { bitStringOf, children, expectTag, oidOf, readTop, serialHexOf, TAG, type Tlv, timeOf, whole } from './der.js'
 import { DcapError } from './errors.js'
 
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2'
 
-/** A verified CRL: signature checked against its issuer; time window checked per call. */
+/** A CRL whose signature was checked against its issuer; the time window is checked per call. */
 export interface CrlInfo {
   what: string
+  /** DER Name as hex */
   issuer: string
   /** unix seconds */
   thisUpdate: number
   nextUpdate: number
-  /** normalised serials (see normSerial) */
+  /** normalised serials (lower-case hex, no leading zeros) */
   revoked: Set<string>
   tbs: Uint8Array
+  /** DER ECDSA-Sig-Value */
   signature: Uint8Array
+}
+
+/** RFC 5280 §5.1 CertificateList, strictly. */
+function walk(der: Uint8Array): Omit<CrlInfo, 'what'> {
+  const top = children(der, expectTag(readTop(der), TAG.SEQUENCE, 'CertificateList'))
+  if (top.length !== 3) throw new Error('CertificateList must have 3 fields')
+  const tbsTlv = expectTag(top[0], TAG.SEQUENCE, 'tbsCertList')
+  const algOid = (t: Tlv | undefined) =>
+    oidOf(der, expectTag(children(der, expectTag(t, TAG.SEQUENCE, 'AlgorithmIdentifier'))[0], TAG.OID, 'algorithm'))
+  const tbs = children(der, tbsTlv)
+  let i = tbs[0]?.tag === TAG.INTEGER ? 1 : 0
+  const algs = [algOid(top[1]), algOid(tbs[i++])]
+  if (algs.some((a) => a !== ECDSA_SHA256))
+    throw new Error(`CRL signature algorithm ${algs.join('/')} is not ecdsa-with-SHA256`)
+  const issuer = expectTag(tbs[i++], TAG.SEQUENCE, 'issuer')
+  const thisUpdate = timeOf(der, tbs[i++] as Tlv)
+  const nt = tbs[i]
+  if (!nt || (nt.tag !== TAG.UTC_TIME && nt.tag !== TAG.GENERALIZED_TIME)) throw new Error('CRL has no nextUpdate')
+  const nextUpdate = timeOf(der, nt)
+  i++
+  const revoked = new Set<string>()
+  if (tbs[i]?.tag === TAG.SEQUENCE) {
+    for (const entry of children(der, tbs[i] as Tlv))
+      revoked.add(serialHexOf(der, children(der, expectTag(entry, TAG.SEQUENCE, 'revoked entry'))[0] as Tlv))
+    i++
+  }
+  if (tbs[i]?.tag === 0xa0) i++
+  if (i !== tbs.length) throw new Error('unexpected fields in tbsCertList')
+  return {
+    issuer: Buffer.from(whole(der, issuer)).toString('hex'),
+    thisUpdate,
+    nextUpdate,
+    revoked,
+    tbs: whole(der, tbsTlv),
+    signature: bitStringOf(der, top[2] as Tlv),
+  }
 }
 
 /**
@@ -25,24 +61,9 @@ export interface CrlInfo {
  * @throws DcapError DCAP_CRL_INVALID naming `what`
  */
 export function parseCrl(der: Uint8Array, issuer: CertInfo, what: string): CrlInfo {
-  let crl: X509Crl
   let info: CrlInfo
   try {
-    crl = new X509Crl(der)
-    const next = crl.nextUpdate
-    if (next === undefined) throw new Error('CRL has no nextUpdate')
-    const { tbs, algs } = rawParts(der)
-    if (algs.some((a) => a !== ECDSA_SHA256))
-      throw new Error(`CRL signature algorithm ${algs.join('/')} is not ecdsa-with-SHA256`)
-    info = {
-      what,
-      issuer: crl.issuerName.toString(),
-      thisUpdate: Math.floor(crl.thisUpdate.getTime() / 1000),
-      nextUpdate: Math.floor(next.getTime() / 1000),
-      revoked: new Set(crl.entries.map((e) => normSerial(e.serialNumber))),
-      tbs,
-      signature: new Uint8Array(crl.signature),
-    }
+    info = { what, ...walk(der) }
   } catch (e) {
     throw new DcapError(
       'DCAP_CRL_INVALID',
@@ -58,13 +79,9 @@ export function parseCrl(der: Uint8Array, issuer: CertInfo, what: string): CrlIn
 /** Check that `issuer` issued this CRL (name + signature). @throws DcapError DCAP_CRL_INVALID */
 export function checkCrlIssuer(crl: CrlInfo, issuer: CertInfo): void {
   if (crl.issuer !== issuer.subject)
-    throw new DcapError(
-      'DCAP_CRL_INVALID',
-      `${crl.what} is issued by "${crl.issuer}", not by ${issuer.what} "${issuer.subject}"`,
-      {
-        what: crl.what,
-      },
-    )
+    throw new DcapError('DCAP_CRL_INVALID', `${crl.what} is not issued by ${issuer.what} "${issuer.subjectText}"`, {
+      what: crl.what,
+    })
   let ok = false
   try {
     ok = nodeVerify('sha256', crl.tbs, issuer.key, crl.signature)
@@ -75,21 +92,6 @@ export function checkCrlIssuer(crl: CrlInfo, issuer: CertInfo): void {
     throw new DcapError('DCAP_CRL_INVALID', `${crl.what}: signature does not verify with the key of ${issuer.what}`, {
       what: crl.what,
     })
-}
-
-/** The exact tbsCertList bytes and both signature algorithm OIDs (outer, inner). */
-function rawParts(der: Uint8Array): { tbs: Uint8Array; algs: string[] } {
-  const top = asn1js.fromBER(der)
-  if (top.offset !== der.length || !(top.result instanceof asn1js.Sequence))
-    throw new Error('not a single DER SEQUENCE')
-  const [tbs, alg] = top.result.valueBlock.value
-  if (!(tbs instanceof asn1js.Sequence) || !(alg instanceof asn1js.Sequence)) throw new Error('bad CertificateList')
-  const inner = tbs.valueBlock.value.find((v) => v instanceof asn1js.Sequence)
-  const oid = (s: asn1js.AsnType | undefined) => {
-    const o = s instanceof asn1js.Sequence ? s.valueBlock.value[0] : undefined
-    return o instanceof asn1js.ObjectIdentifier ? o.valueBlock.toString() : '?'
-  }
-  return { tbs: new Uint8Array(tbs.valueBeforeDecodeView), algs: [oid(alg), oid(inner)] }
 }
 
 /** @throws DcapError DCAP_EXPIRED when `now` is outside [thisUpdate, nextUpdate] */

@@ -63,7 +63,8 @@ export function children(b: Uint8Array, t: Tlv): Tlv[] {
 }
 
 export function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
-  if (!t || t.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got ${t ? `0x${t.tag.toString(16)}` : 'nothing'}`)
+  if (!t || t.tag !== tag)
+    throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got ${t ? `0x${t.tag.toString(16)}` : 'nothing'}`)
   return t
 }
 
@@ -114,13 +115,14 @@ export function serialHexOf(b: Uint8Array, t: Tlv): string {
 /** UTCTime / GeneralizedTime ("…Z") → unix seconds. */
 export function timeOf(b: Uint8Array, t: Tlv): number {
   const s = Buffer.from(content(b, t)).toString('latin1')
-  let m: RegExpMatchArray | null
-  if (t.tag === TAG.UTC_TIME && (m = s.match(/^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/))) {
-    const yy = Number(m[1])
-    return Date.UTC(yy >= 50 ? 1900 + yy : 2000 + yy, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000
+  const re =
+    t.tag === TAG.UTC_TIME ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/ : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/
+  const m = t.tag === TAG.UTC_TIME || t.tag === TAG.GENERALIZED_TIME ? s.match(re) : null
+  if (m) {
+    let year = Number(m[1])
+    if (t.tag === TAG.UTC_TIME) year += year >= 50 ? 1900 : 2000
+    return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000
   }
-  if (t.tag === TAG.GENERALIZED_TIME && (m = s.match(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/)))
-    return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000
   throw new DerError(`bad time "${s}"`)
 }
 

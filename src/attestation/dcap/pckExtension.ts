@@ -1,5 +1,5 @@
-import * as asn1js from 'asn1js'
 import type { CertInfo } from './certs.js'
+import { children, content, expectTag, oidOf, readTop, smallIntOf, TAG, type Tlv } from './der.js'
 import { DcapError } from './errors.js'
 
 export const SGX_EXTENSION_OID = '1.2.840.113741.1.13.1'
@@ -22,67 +22,69 @@ export interface PckExtension {
   platformInstanceId?: Uint8Array
 }
 
-function fail(c: CertInfo, why: string): never {
-  throw new DcapError('DCAP_PCK_EXTENSION', `${c.what}: Intel SGX extension ${why}`, { what: c.what })
-}
+class Bad extends Error {}
 
-function seqItems(node: asn1js.AsnType, c: CertInfo, field: string): asn1js.AsnType[] {
-  if (!(node instanceof asn1js.Sequence)) fail(c, `${field} is not a SEQUENCE`)
-  return node.valueBlock.value
-}
-
-/** [OID, value] pairs of a SEQUENCE OF SEQUENCE { OID, ANY }. */
-function pairs(node: asn1js.AsnType, c: CertInfo, field: string): Map<string, asn1js.AsnType> {
-  const out = new Map<string, asn1js.AsnType>()
-  for (const item of seqItems(node, c, field)) {
-    const kv = seqItems(item, c, field)
-    const [k, v] = kv
-    if (kv.length !== 2 || !(k instanceof asn1js.ObjectIdentifier) || v === undefined)
-      fail(c, `${field} has a malformed entry`)
-    const oid = k.valueBlock.toString()
-    if (out.has(oid)) fail(c, `${field} repeats ${oid}`)
-    out.set(oid, v)
+/** [OID → value TLV] of a SEQUENCE OF SEQUENCE { OID, ANY }. */
+function pairs(b: Uint8Array, t: Tlv, field: string): Map<string, Tlv> {
+  const out = new Map<string, Tlv>()
+  for (const item of children(b, expectTag(t, TAG.SEQUENCE, field))) {
+    const kv = children(b, expectTag(item, TAG.SEQUENCE, field))
+    if (kv.length !== 2) throw new Bad(`${field} has a malformed entry`)
+    const oid = oidOf(b, kv[0] as Tlv)
+    if (out.has(oid)) throw new Bad(`${field} repeats ${oid}`)
+    out.set(oid, kv[1] as Tlv)
   }
   return out
 }
 
-function octets(v: asn1js.AsnType | undefined, len: number, c: CertInfo, field: string): Uint8Array {
-  if (!(v instanceof asn1js.OctetString)) fail(c, `${field} is missing or not an OCTET STRING`)
-  const b = new Uint8Array(v.valueBlock.valueHexView)
-  if (b.length !== len) fail(c, `${field} is ${b.length} bytes, expected ${len}`)
-  return b
+function octets(b: Uint8Array, t: Tlv | undefined, len: number, field: string): Uint8Array {
+  if (!t || t.tag !== TAG.OCTET_STRING) throw new Bad(`${field} is missing or not an OCTET STRING`)
+  const v = content(b, t)
+  if (v.length !== len) throw new Bad(`${field} is ${v.length} bytes, expected ${len}`)
+  return v
 }
 
-function smallInt(v: asn1js.AsnType | undefined, max: number, c: CertInfo, field: string): number {
-  if (!(v instanceof asn1js.Integer || v instanceof asn1js.Enumerated)) fail(c, `${field} is missing or not an INTEGER`)
-  const n = v.valueBlock.valueDec
-  if (!Number.isInteger(n) || n < 0 || n > max) fail(c, `${field} = ${n} is out of range`)
+function int(b: Uint8Array, t: Tlv | undefined, max: number, field: string): number {
+  if (!t) throw new Bad(`${field} is missing`)
+  const n = smallIntOf(b, t)
+  if (n > max) throw new Bad(`${field} = ${n} is out of range`)
   return n
 }
 
 /** Parse the Intel SGX extension of a PCK leaf. @throws DcapError DCAP_PCK_EXTENSION */
 export function parsePckExtension(c: CertInfo): PckExtension {
-  const ext = c.cert.getExtension(SGX_EXTENSION_OID)
-  if (!ext) fail(c, `(${SGX_EXTENSION_OID}) is missing`)
-  const value = new Uint8Array(ext.value)
-  const parsed = asn1js.fromBER(value)
-  if (parsed.offset !== value.length) fail(c, 'does not parse as DER')
-  const top = pairs(parsed.result, c, 'SGX extensions')
-  const p = `${SGX_EXTENSION_OID}.`
-  const tcbNode = top.get(`${p}2`)
-  if (!tcbNode) fail(c, 'has no TCB')
-  const tcb = pairs(tcbNode, c, 'TCB')
-  const tcbComponents: number[] = []
-  for (let i = 1; i <= 16; i++) tcbComponents.push(smallInt(tcb.get(`${p}2.${i}`), 255, c, `TCB component ${i}`))
-  const platformInstance = top.get(`${p}6`)
-  return {
-    ppid: octets(top.get(`${p}1`), 16, c, 'PPID'),
-    tcbComponents,
-    pceSvn: smallInt(tcb.get(`${p}2.17`), 0xffff, c, 'PCESVN'),
-    cpuSvn: octets(tcb.get(`${p}2.18`), 16, c, 'CPUSVN'),
-    pceId: octets(top.get(`${p}3`), 2, c, 'PCE-ID'),
-    fmspc: octets(top.get(`${p}4`), 6, c, 'FMSPC'),
-    sgxType: smallInt(top.get(`${p}5`), 255, c, 'SGX type'),
-    ...(platformInstance ? { platformInstanceId: octets(platformInstance, 16, c, 'platform instance ID') } : {}),
+  const v = c.extensions.get(SGX_EXTENSION_OID)
+  if (!v)
+    throw new DcapError('DCAP_PCK_EXTENSION', `${c.what}: Intel SGX extension (${SGX_EXTENSION_OID}) is missing`, {
+      what: c.what,
+    })
+  try {
+    const p = `${SGX_EXTENSION_OID}.`
+    const top = pairs(v, readTop(v), 'SGX extensions')
+    const tcbNode = top.get(`${p}2`)
+    if (!tcbNode) throw new Bad('has no TCB')
+    const tcb = pairs(v, tcbNode, 'TCB')
+    const tcbComponents: number[] = []
+    for (let i = 1; i <= 16; i++) tcbComponents.push(int(v, tcb.get(`${p}2.${i}`), 255, `TCB component ${i}`))
+    const sgxType = top.get(`${p}5`)
+    if (sgxType?.tag !== TAG.ENUMERATED) throw new Bad('SGX type is missing or not ENUMERATED')
+    const platformInstance = top.get(`${p}6`)
+    return {
+      ppid: octets(v, top.get(`${p}1`), 16, 'PPID'),
+      tcbComponents,
+      pceSvn: int(v, tcb.get(`${p}2.17`), 0xffff, 'PCESVN'),
+      cpuSvn: octets(v, tcb.get(`${p}2.18`), 16, 'CPUSVN'),
+      pceId: octets(v, top.get(`${p}3`), 2, 'PCE-ID'),
+      fmspc: octets(v, top.get(`${p}4`), 6, 'FMSPC'),
+      sgxType: int(v, sgxType, 255, 'SGX type'),
+      ...(platformInstance ? { platformInstanceId: octets(v, platformInstance, 16, 'platform instance ID') } : {}),
+    }
+  } catch (e) {
+    throw new DcapError(
+      'DCAP_PCK_EXTENSION',
+      `${c.what}: Intel SGX extension is malformed: ${(e as Error).message}`,
+      { what: c.what },
+      { cause: e },
+    )
   }
 }
