@@ -34,7 +34,9 @@ async function benchBootstrapOnboard(home: string): Promise<void> {
   const main = await a!.main
   t = performance.now()
   await onboardFrom(b!.kms, main.url, 'localhost')
-  console.log(`Onboard of a second node (mutual attested TLS, both policies, sealed write): ${(performance.now() - t).toFixed(1)} ms`)
+  console.log(
+    `Onboard of a second node (mutual attested TLS, both policies, sealed write): ${(performance.now() - t).toFixed(1)} ms`,
+  )
   await Promise.all([a!.close(), b!.close()])
 }
 
@@ -47,7 +49,13 @@ async function benchGetAppKey(home: string): Promise<void> {
     const clients = await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
         const cert = await createAttestedCert({ tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: now() })
-        return createAttestedClient({ verifier, now, expectedUsage: 'kms:rpc', clientCertPem: cert.certPem, clientKeyPem: cert.keyPem })
+        return createAttestedClient({
+          verifier,
+          now,
+          expectedUsage: 'kms:rpc',
+          clientCertPem: cert.certPem,
+          clientKeyPem: cert.keyPem,
+        })
       }),
     )
     const url = `${net.urls[0]}/prpc/GetAppKey?json`

@@ -30,7 +30,11 @@ export function print(m: Mark): void {
 export const machine = (): string => `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`
 
 /** Run `fn` sequentially for `ms` (after `warmupMs`), returning per-call latencies. */
-export async function timeLoop(fn: () => Promise<unknown>, ms: number, warmupMs = 200): Promise<{ lat: number[]; seconds: number }> {
+export async function timeLoop(
+  fn: () => Promise<unknown>,
+  ms: number,
+  warmupMs = 200,
+): Promise<{ lat: number[]; seconds: number }> {
   const warmEnd = performance.now() + warmupMs
   while (performance.now() < warmEnd) await fn()
   const lat: number[] = []

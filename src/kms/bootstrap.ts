@@ -27,9 +27,13 @@ export function randomScalar(n: bigint): SecretBytes {
  */
 export async function bootstrapKeys(kms: KmsService, domain: string): Promise<BootstrapInfo> {
   if (!isValidDomain(domain))
-    throw new KmsError('KMS_BAD_DOMAIN', 'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)')
+    throw new KmsError(
+      'KMS_BAD_DOMAIN',
+      'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)',
+    )
   return kms.exclusive(async () => {
-    if (kms.ready) throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys; bootstrap runs once')
+    if (kms.ready)
+      throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys; bootstrap runs once')
     await ensureSelfAllowed(kms.deps, kms.self)
     const rootCaKey = randomScalar(p256.CURVE.n)
     const rootK256Key = randomScalar(secp256k1.CURVE.n)

@@ -2,6 +2,8 @@
  * The KMS's certificates, shaped as dstack's (dstack-kms.md §3.1): root CA, temp CA, app CA, the RA-TLS
  * rpc server certificate and SignCert leaves. Keys are P-256 scalars held in SecretBytes.
  */
+
+import { encodeVersionedAttestation } from '../attestation/index.js'
 import {
   createSelfSignedCa,
   exportPkcs8Pem,
@@ -10,7 +12,6 @@ import {
   p256KeyPairFromScalar,
   type SecretBytes,
 } from '../crypto/index.js'
-import { encodeVersionedAttestation } from '../attestation/index.js'
 import { createRaTlsCertificate, raTlsReportData } from '../net/index.js'
 import type { TeePlatform } from '../tee/index.js'
 

@@ -36,7 +36,10 @@ export const getAppKey = (kms: KmsService) =>
         appId: identity.appId,
         instanceId: identity.instanceId,
       })
-      kms.deps.logger.info({ appId: toHex(identity.appId), instanceId: toHex(identity.instanceId) }, 'app keys released')
+      kms.deps.logger.info(
+        { appId: toHex(identity.appId), instanceId: toHex(identity.instanceId) },
+        'app keys released',
+      )
       return {
         ca_cert: m.rootCaCertPem,
         disk_crypt_key: toHex(keys.diskCryptKey),

@@ -3,7 +3,12 @@ import { rpcMethod } from './rpcMethod.js'
 import type { KmsService } from './service.js'
 import { EmptyInput } from './wire.js'
 
-const TEE_VARIANT = { tdx: 'dstack-tdx', simulated: 'dstack-tdx', sgx: 'custos-sgx', nitro: 'dstack-nitro-enclave' } as const
+const TEE_VARIANT = {
+  tdx: 'dstack-tdx',
+  simulated: 'dstack-tdx',
+  sgx: 'custos-sgx',
+  nitro: 'dstack-nitro-enclave',
+} as const
 
 /** `Onboard.GetAttestationInfo`: what an operator allow-lists for this KMS (role kms). */
 export const getAttestationInfo = (kms: KmsService) =>

@@ -63,7 +63,12 @@ export async function ensureSelfAllowed(deps: KmsDeps, self: SelfIdentity): Prom
   try {
     identity = await self.get()
   } catch (e) {
-    throw new KmsError('KMS_SELF_NOT_ALLOWED', 'KMS self check failed: this node cannot verify its own evidence', {}, { cause: e })
+    throw new KmsError(
+      'KMS_SELF_NOT_ALLOWED',
+      'KMS self check failed: this node cannot verify its own evidence',
+      {},
+      { cause: e },
+    )
   }
   const d = await decide(deps, 'kms', identity)
   if (!d.allowed) throw new KmsError('KMS_SELF_NOT_ALLOWED', `KMS is not allowed by its own policy: ${d.reason}`)

@@ -1,7 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1'
 import { z } from 'zod'
-import { CustosError, explain } from '../errors.js'
 import { equalBytes, fromHex, SecretBytes, toHex } from '../crypto/index.js'
+import { CustosError, explain } from '../errors.js'
 import { createAttestedClient, type PeerIdentity } from '../net/index.js'
 import { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
 import { p256ScalarFromPkcs8Pem } from './crypto/index.js'
@@ -11,7 +11,11 @@ import { rpcMethod } from './rpcMethod.js'
 import type { KmsService } from './service.js'
 import { isValidDomain, OnboardInput } from './wire.js'
 
-const TempCaResponse = z.object({ temp_ca_cert: z.string().min(1), temp_ca_key: z.string().min(1), ca_cert: z.string() })
+const TempCaResponse = z.object({
+  temp_ca_cert: z.string().min(1),
+  temp_ca_key: z.string().min(1),
+  ca_cert: z.string(),
+})
 const KmsKeyResponse = z.object({
   temp_ca_key: z.string().min(1),
   keys: z.array(z.object({ ca_key: z.string().min(1), k256_key: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/) })),
@@ -54,17 +58,27 @@ async function call<T>(
  * ask our policy (role kms) before trusting it, then present our own evidence in a client certificate
  * signed by its temp CA; the source checks us with its policy before answering GetKmsKey.
  */
-export async function onboardFrom(kms: KmsService, sourceUrl: string, domain: string): Promise<{ k256_pubkey: string }> {
+export async function onboardFrom(
+  kms: KmsService,
+  sourceUrl: string,
+  domain: string,
+): Promise<{ k256_pubkey: string }> {
   if (!isValidDomain(domain))
-    throw new KmsError('KMS_BAD_DOMAIN', 'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)')
+    throw new KmsError(
+      'KMS_BAD_DOMAIN',
+      'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)',
+    )
   let url: URL
   try {
     url = new URL(sourceUrl)
   } catch {
     throw new KmsError('KMS_BAD_INPUT', 'source_url is not a URL (expected https://host:port[/prpc])')
   }
-  if (url.protocol !== 'https:') throw new KmsError('KMS_BAD_INPUT', 'source_url must be https:// (the source KMS main service)')
-  const base = url.href.replace(/\/+$/, '').endsWith('/prpc') ? url.href.replace(/\/+$/, '') : `${url.href.replace(/\/+$/, '')}/prpc`
+  if (url.protocol !== 'https:')
+    throw new KmsError('KMS_BAD_INPUT', 'source_url must be https:// (the source KMS main service)')
+  const base = url.href.replace(/\/+$/, '').endsWith('/prpc')
+    ? url.href.replace(/\/+$/, '')
+    : `${url.href.replace(/\/+$/, '')}/prpc`
   const { deps } = kms
   return kms.exclusive(async () => {
     if (kms.ready) throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys')

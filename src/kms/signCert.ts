@@ -1,6 +1,6 @@
 import { decodeVersionedAttestation } from '../attestation/index.js'
-import { CustosError, explain } from '../errors.js'
 import { issueCertificate, p256KeyPairFromScalar, SecretBytes, toHex, utf8ToBytes } from '../crypto/index.js'
+import { CustosError, explain } from '../errors.js'
 import { raTlsExtensions, raTlsReportData } from '../net/index.js'
 import { decodeCsr, deriveP256Key, LABEL_APP_CA_KEY, verifySignCertCsr } from './crypto/index.js'
 import { KmsError } from './errors.js'
@@ -43,7 +43,10 @@ export const signCert = (kms: KmsService) =>
       try {
         csr = decodeCsr(input.api_version, input.csr)
       } catch (e) {
-        throw new KmsError('KMS_BAD_CSR', `malformed CSR: ${e instanceof CustosError ? e.shortMessage : 'cannot decode'}`)
+        throw new KmsError(
+          'KMS_BAD_CSR',
+          `malformed CSR: ${e instanceof CustosError ? e.shortMessage : 'cannot decode'}`,
+        )
       }
       try {
         verifySignCertCsr(csr, input.signature)
@@ -53,7 +56,10 @@ export const signCert = (kms: KmsService) =>
       let identity: Awaited<ReturnType<typeof kms.deps.verifier.verify>>
       try {
         const att = decodeVersionedAttestation(csr.attestation)
-        identity = await kms.deps.verifier.verify(att, { now: kms.deps.now(), expectedReportData: raTlsReportData(csr.pubkey) })
+        identity = await kms.deps.verifier.verify(att, {
+          now: kms.deps.now(),
+          expectedReportData: raTlsReportData(csr.pubkey),
+        })
       } catch (e) {
         throw new KmsError('KMS_INVALID_QUOTE', `invalid quote in CSR: ${explain(e, 'cannot verify')}`)
       }

@@ -142,6 +142,7 @@ describe('legacy .1.1 + .1.2 certificates', () => {
     // dstack legacy certs carry no vm config: the binding check passes, the simulated verifier then wants os_image_hash
     await expect(verifyRaTlsCertificate(cert.der, verifier, now())).rejects.toMatchObject({
       code: 'NET_PEER_REJECTED',
+      meta: { reason: 'ATTESTATION_MEASUREMENT_MISMATCH' },
     })
     expect(() => legacyToAttestation(new Uint8Array(10), new TextEncoder().encode('[]'))).toThrow(
       expect.objectContaining({ code: 'NET_BAD_CERT' }),

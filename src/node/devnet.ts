@@ -5,8 +5,8 @@ import { toHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
 import { loadConfig } from './config.js'
 import { devConfigToml } from './devFiles.js'
-import { identityOf } from './platform.js'
 import { type RunningNode, startNode } from './node.js'
+import { identityOf } from './platform.js'
 
 /** The "OS image" every devnet VM boots (a label, not a real image). */
 export const DEVNET_OS_IMAGE_HASH = 'c0570500000000000000000000000000000000000000000000000000000de0e7'

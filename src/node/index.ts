@@ -1,6 +1,6 @@
+export { callKmsAsWorkload, type KmsCallResult } from './appClient.js'
 export { type Config, ConfigSchema, DEFAULTS_TOML, homePath, loadConfig, loadConfigFile } from './config.js'
 export { devConfigToml, emptyPolicyJson } from './devFiles.js'
-export { callKmsAsWorkload, type KmsCallResult } from './appClient.js'
 export { type Devnet, startDevnet } from './devnet.js'
 export { NodeError } from './errors.js'
 export { createRootLogger } from './logger.js'

@@ -1,4 +1,3 @@
-
 import type { BootstrapInfo, KmsMaterial, KmsStorage } from '../kms/index.js'
 import type { Store } from '../store/index.js'
 
@@ -21,7 +20,8 @@ export function kmsStorage(store: Store): KmsStorage {
       const rootCaKey = store.secrets.get(SECRET.rootCa)
       const rootK256Key = store.secrets.get(SECRET.rootK256)
       const tmpCaKey = store.secrets.get(SECRET.tmpCa)
-      if (!rootCaKey || !rootK256Key || !tmpCaKey) throw new Error('KMS store is inconsistent: material record without keys')
+      if (!rootCaKey || !rootK256Key || !tmpCaKey)
+        throw new Error('KMS store is inconsistent: material record without keys')
       return { ...rec, rootCaKey, rootK256Key, tmpCaKey }
     },
     save(m: KmsMaterial): void {
@@ -43,4 +43,3 @@ export function kmsStorage(store: Store): KmsStorage {
     },
   }
 }
-

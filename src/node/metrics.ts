@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 
 /** Methods whose responses dstack-kms counts as attestation requests (dstack-kms.md §2.4). */
 const ATTESTED_METHODS = new Set(['GetAppKey', 'GetKmsKey', 'SignCert'])

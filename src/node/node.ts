@@ -111,9 +111,7 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     onboard = await listen(app, cfg.kms.listen)
     logger.info({ url: onboard.url }, 'onboard service listening (plain HTTP until keys exist)')
   }
-  const finished = kms.ready
-    ? Promise.resolve()
-    : new Promise<void>((res) => kms.onFinish(() => res()))
+  const finished = kms.ready ? Promise.resolve() : new Promise<void>((res) => kms.onFinish(() => res()))
 
   const main = (async () => {
     await finished
@@ -137,7 +135,11 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
       peerOf,
       headers: { 'X-App-Version': '0.1.0' },
     })
-    const l = await listen(app, cfg.kms.listen, tlsServerOptions({ certPem: rpc.certPem, keyPem: rpc.keyPem, requestClientCert: true }))
+    const l = await listen(
+      app,
+      cfg.kms.listen,
+      tlsServerOptions({ certPem: rpc.certPem, keyPem: rpc.keyPem, requestClientCert: true }),
+    )
     logger.info({ url: l.url }, 'KMS listening (attested TLS)')
     return l
   })()

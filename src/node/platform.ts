@@ -70,7 +70,11 @@ export async function createPlatform(cfg: Config, logger?: Logger): Promise<TeeP
   const instanceId = compose.noInstanceId
     ? undefined
     : sha256(concatBytes(instanceSeed(machineDir), resolvedAppId)).slice(0, 20)
-  return new SimulatedTee({ machine, workload: { ...workload, ...(instanceId ? { instanceId } : {}) }, ...(logger ? { logger } : {}) })
+  return new SimulatedTee({
+    machine,
+    workload: { ...workload, ...(instanceId ? { instanceId } : {}) },
+    ...(logger ? { logger } : {}),
+  })
 }
 
 /** DER roots of the simulated vendors this node trusts (`[attestation] simulated_roots`, else its own vendor's). */

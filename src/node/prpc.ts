@@ -66,7 +66,8 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
     '/prpc/*',
     bodyLimit({
       maxSize: opts.maxBodyBytes,
-      onError: (c) => c.json({ error: `request body exceeds ${opts.maxBodyBytes} bytes`, code: 'RPC_BODY_TOO_LARGE' }, 413),
+      onError: (c) =>
+        c.json({ error: `request body exceeds ${opts.maxBodyBytes} bytes`, code: 'RPC_BODY_TOO_LARGE' }, 413),
     }),
   )
 
@@ -86,7 +87,10 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
       const parsed = method.input.safeParse(input)
       if (!parsed.success) {
         status = 400
-        return c.json({ error: `invalid request: ${describeIssues(parsed.error.issues)}`, code: 'RPC_INVALID_INPUT' }, 400)
+        return c.json(
+          { error: `invalid request: ${describeIssues(parsed.error.issues)}`, code: 'RPC_INVALID_INPUT' },
+          400,
+        )
       }
       let peerPromise: Promise<RpcPeer | undefined> | undefined
       const call: RpcCall = {

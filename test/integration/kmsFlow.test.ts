@@ -6,14 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeVersionedAttestation } from '../../src/attestation/index.js'
-import { exportSpkiDer, fromHex, generateP256KeyPair, exportPkcs8Pem, toHex } from '../../src/crypto/index.js'
+import { createVerifier, encodeVersionedAttestation } from '../../src/attestation/index.js'
+import { exportPkcs8Pem, exportSpkiDer, fromHex, generateP256KeyPair, toHex } from '../../src/crypto/index.js'
 import { recoverMessageSigner } from '../../src/kms/crypto/index.js'
 import { nullLogger } from '../../src/log.js'
 import { createAttestedClient, createRaTlsCertificate, raTlsReportData } from '../../src/net/index.js'
-import { callKmsAsWorkload, type Config, type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'
+import { type Config, callKmsAsWorkload, type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'
 import { createPlatform, identityOf, simulatedRootsFor } from '../../src/node/platform.js'
-import { createVerifier } from '../../src/attestation/index.js'
 
 type AppKeyResponse = {
   ca_cert: string
@@ -46,7 +45,11 @@ beforeAll(async () => {
   writeFileSync(resolve(home, 'pinned-compose.json'), '{"name":"pinned"}\n')
   const pinned = await identityOf(appConfig({ tee: { simulated: { app_compose: '../pinned-compose.json' } } }))
   const policy = JSON.parse(readFileSync(resolve(home, 'policy.json'), 'utf8'))
-  policy.apps[toHex(pinned.appId)] = { composeHashes: [toHex(pinned.composeHash)], devices: ['ab'.repeat(32)], allowAnyDevice: false }
+  policy.apps[toHex(pinned.appId)] = {
+    composeHashes: [toHex(pinned.composeHash)],
+    devices: ['ab'.repeat(32)],
+    allowAnyDevice: false,
+  }
   writeFileSync(resolve(home, 'policy.json'), JSON.stringify(policy, null, 2))
 }, 120_000)
 
@@ -79,7 +82,12 @@ describe('KMS flow: bootstrap → onboard → app keys', () => {
     const body = r.body as AppKeyResponse
     const { secp256k1 } = await import('@noble/curves/secp256k1')
     const appPub = secp256k1.getPublicKey(fromHex(body.k256_key), true)
-    const signer = recoverMessageSigner(fromHex(body.k256_signature), 'dstack-kms-issued', fromHex(net.demoApp.appId), appPub)
+    const signer = recoverMessageSigner(
+      fromHex(body.k256_signature),
+      'dstack-kms-issued',
+      fromHex(net.demoApp.appId),
+      appPub,
+    )
     for (const url of net.urls) {
       const meta = await callKmsAsWorkload({ config: appConfig(), kmsUrl: url, method: 'GetMeta' })
       expect(meta.status).toBe(200)
@@ -112,7 +120,9 @@ describe('KMS refusals release no key', () => {
   })
 
   it('TCB status not allowed', async () => {
-    const r = await getAppKey(appConfig({ tee: { simulated: { machine_dir: 'machine-outdated', tcb_status: 'OutOfDate' } } }))
+    const r = await getAppKey(
+      appConfig({ tee: { simulated: { machine_dir: 'machine-outdated', tcb_status: 'OutOfDate' } } }),
+    )
     expectRefused(r, 'KMS_APP_NOT_ALLOWED', /TCB status is not allowed/)
   })
 
@@ -122,7 +132,12 @@ describe('KMS refusals release no key', () => {
     const keyA = await generateP256KeyPair()
     const keyB = await generateP256KeyPair()
     const att = encodeVersionedAttestation(await tee.attest(raTlsReportData(await exportSpkiDer(keyA.publicKey))))
-    const cert = await createRaTlsCertificate({ keys: keyB, attestation: att, subject: 'RA-TLS TEMP Cert', clientAuth: true })
+    const cert = await createRaTlsCertificate({
+      keys: keyB,
+      attestation: att,
+      subject: 'RA-TLS TEMP Cert',
+      clientAuth: true,
+    })
     const now = () => Math.floor(Date.now() / 1000)
     const client = createAttestedClient({
       verifier: createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(cfg) }),
@@ -163,7 +178,12 @@ describe('KMS refusals: devices, tampering, trust', () => {
     const quote = att.quote.quote.slice()
     mutate(quote)
     const bytes = encodeVersionedAttestation({ ...att, quote: { ...att.quote, quote } })
-    const cert = await createRaTlsCertificate({ keys, attestation: bytes, subject: 'RA-TLS TEMP Cert', clientAuth: true })
+    const cert = await createRaTlsCertificate({
+      keys,
+      attestation: bytes,
+      subject: 'RA-TLS TEMP Cert',
+      clientAuth: true,
+    })
     const client = createAttestedClient({
       verifier: createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(cfg) }),
       now: () => Math.floor(Date.now() / 1000),

@@ -13,11 +13,16 @@ let fresh: RunningNode
 
 const MAIN = ['GetMeta', 'GetAppKey', 'GetKmsKey', 'GetAppEnvEncryptPubKey', 'GetTempCaCert', 'SignCert']
 const ONBOARD = ['Bootstrap', 'Onboard', 'GetAttestationInfo', 'Finish']
+/** Methods whose input is google.protobuf.Empty: dstack ignores their body, so only unparseable JSON is an error. */
+const EMPTY_INPUT = new Set(['GetMeta', 'GetTempCaCert', 'GetAttestationInfo', 'Finish'])
 
 const BAD_BODIES: Array<[string, string]> = [
   ['bad JSON', '{"api_version": 1,'],
   ['JSON array', '[1,2,3]'],
-  ['wrong types', '{"api_version":"one","vm_config":7,"app_id":12,"csr":false,"signature":[],"domain":5,"source_url":{}}'],
+  [
+    'wrong types',
+    '{"api_version":"one","vm_config":7,"app_id":12,"csr":false,"signature":[],"domain":5,"source_url":{}}',
+  ],
   ['bad hex', '{"app_id":"zz11","csr":"abc","signature":"0xGG"}'],
   ['negative and huge numbers', '{"api_version":-1}'],
   ['null', 'null'],
@@ -45,16 +50,23 @@ describe.each([
   ['onboard (HTTP)', () => fresh.onboard!.url, ONBOARD],
 ])('%s', (_name, base, methods) => {
   for (const method of methods as string[]) {
-    it.each(BAD_BODIES)(`${method}: %s → 4xx`, async (_what, body) => {
-      const r = await rawRequest(`${base()}/prpc/${method}?json`, { body, headers: { 'content-type': 'application/json' } })
-      expect(r.status).toBeGreaterThanOrEqual(400)
+    it.each(BAD_BODIES)(`${method}: %s → 4xx (or ignored for Empty input)`, async (what, body) => {
+      const r = await rawRequest(`${base()}/prpc/${method}?json`, {
+        body,
+        headers: { 'content-type': 'application/json' },
+      })
       expect(r.status).toBeLessThan(500)
+      if (EMPTY_INPUT.has(method) && what !== 'bad JSON') return
+      expect(r.status).toBeGreaterThanOrEqual(400)
       expect(typeof (r.json() as { error: unknown }).error).toBe('string')
     })
 
     it(`${method}: oversize body → 413`, async () => {
       const big = JSON.stringify({ vm_config: 'x'.repeat(3 * 1024 * 1024) })
-      const r = await rawRequest(`${base()}/prpc/${method}?json`, { body: big, headers: { 'content-type': 'application/json' } })
+      const r = await rawRequest(`${base()}/prpc/${method}?json`, {
+        body: big,
+        headers: { 'content-type': 'application/json' },
+      })
       expect(r.status).toBe(413)
     })
   }
@@ -77,7 +89,9 @@ describe.each([
 describe('onboard inputs', () => {
   it('Bootstrap refuses an invalid domain', async () => {
     for (const domain of ['', '-bad.example', 'a'.repeat(64), 'sp ace.example', 'ünï.example']) {
-      const r = await rawRequest(`${fresh.onboard!.url}/prpc/Onboard.Bootstrap?json`, { body: JSON.stringify({ domain }) })
+      const r = await rawRequest(`${fresh.onboard!.url}/prpc/Onboard.Bootstrap?json`, {
+        body: JSON.stringify({ domain }),
+      })
       expect(r.status).toBe(400)
       expect((r.json() as { code: string }).code).toBe('KMS_BAD_DOMAIN')
     }

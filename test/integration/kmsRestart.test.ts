@@ -11,8 +11,8 @@ import { secp256k1 } from '@noble/curves/secp256k1'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createVerifier, decodeVersionedAttestation } from '../../src/attestation/index.js'
 import { fromHex, toHex } from '../../src/crypto/index.js'
-import { bootstrapReportData } from '../../src/kms/crypto/index.js'
 import { caPublicKeySpki } from '../../src/kms/certs.js'
+import { bootstrapReportData } from '../../src/kms/crypto/index.js'
 import { nullLogger } from '../../src/log.js'
 import { callKmsAsWorkload, loadConfig, startDevnet } from '../../src/node/index.js'
 import { kmsStorage } from '../../src/node/kmsStorage.js'
@@ -61,7 +61,12 @@ describe('restart', () => {
     const store = openStore({ dataDir: resolve(cfg.home, 'data'), sealingKey: await tee.sealingKey() })
     const m = kmsStorage(store).load()!
     store.close()
-    const secrets = [m.rootCaKey.expose(), m.rootK256Key.expose(), fromHex(before.disk_crypt_key), fromHex(before.k256_key)]
+    const secrets = [
+      m.rootCaKey.expose(),
+      m.rootK256Key.expose(),
+      fromHex(before.disk_crypt_key),
+      fromHex(before.k256_key),
+    ]
     const needles = secrets.flatMap((s) => [Buffer.from(s), Buffer.from(toHex(s)), Buffer.from(toHex(s).toUpperCase())])
     const files = allFiles(home)
     expect(files.some((f) => f.endsWith('custos.db'))).toBe(true)

@@ -1,8 +1,10 @@
-import { request as httpRequest } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent, request as httpsRequest } from 'node:https'
 
 /** An HTTPS agent for tests that only probe a server's HTTP behaviour (no client cert, no verification). */
 export const insecureAgent = new Agent({ rejectUnauthorized: false, keepAlive: false })
+/** Fresh connection per request (Node 20's global agent keeps sockets alive across tests). */
+const plainAgent = new HttpAgent({ keepAlive: false })
 
 /** One raw HTTP(S) request on loopback; the body is sent exactly as given. */
 export function rawRequest(
@@ -13,7 +15,7 @@ export function rawRequest(
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     method: opts.method ?? 'POST',
     headers: opts.headers,
-    ...(u.protocol === 'https:' ? { agent: insecureAgent } : {}),
+    agent: u.protocol === 'https:' ? insecureAgent : plainAgent,
   })
   return new Promise((resolve, reject) => {
     req.on('response', (res) => {

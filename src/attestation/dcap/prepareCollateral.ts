@@ -1,4 +1,4 @@
-import { createHash, verify as nodeVerify } from 'node:crypto'
+import { createHash, type KeyObject, verify as nodeVerify } from 'node:crypto'
 import { type CertInfo, checkCertTime, checkChainStructure, parseCert } from './certs.js'
 import { type Collateral, collateralBytes, parseCollateral, pemChainToDer } from './collateral.js'
 import { type CrlInfo, checkCrlTime, parseCrl } from './crl.js'
@@ -23,7 +23,7 @@ export interface PreparedCollateral {
   validFrom: number
   validUntil: number
   /** per-collateral caches (PCK chains by hash of their bytes, attestation keys) */
-  cache: { pckChains: Map<string, PckChain>; attKeys: Map<string, import('node:crypto').KeyObject> }
+  cache: { pckChains: Map<string, PckChain>; attKeys: Map<string, KeyObject> }
   /** re-runs the detailed time checks (to name what expired) */
   checkTime(now: number): void
 }
@@ -32,7 +32,7 @@ const INTEL_ROOT_DER = new Uint8Array(Buffer.from(INTEL_SGX_ROOT_CA_DER_BASE64, 
 
 /** The Intel SGX Root CA, DER (fingerprint-checked). */
 export function intelSgxRootCaDer(): Uint8Array {
-  return INTEL_ROOT_DER
+  return INTEL_ROOT_DER.slice()
 }
 
 function loadRoot(der: Uint8Array | undefined): CertInfo {

@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { replayRuntimeEvents } from '../dstack/index.js'
 import type { Attestation, RuntimeEvent } from '../types.js'
+import { createVerifier } from '../verifier.js'
 import { normSerial } from './certs.js'
 import { createDcapVerifier } from './createDcapVerifier.js'
 import { buildTestWorld, loadVector, PINNED, type TestWorld } from './dcapTestSupport.js'
@@ -214,6 +215,15 @@ describe('createDcapVerifier (EvidenceVerifier)', () => {
     expect(id.measurements.rtmr?.[3]).toEqual(replayRuntimeEvents(events))
     await verifier.verify(att, { now: NOW + 1 })
     expect(calls).toBe(2)
+  })
+
+  it('plugs into createVerifier({ dcap }) (real quotes are routed to it)', async () => {
+    const col = await world.collateral()
+    const dcap = createDcapVerifier({ collateralProvider: async () => col, trustedRootDer: world.rootDer })
+    const verifier = createVerifier({ trustSimulated: false, simulatedRoots: [], dcap })
+    const id = await verifier.verify(attestation(), { now: NOW })
+    expect(id.platform).toBe('tdx')
+    expect(id.deviceId).toEqual(sha256(world.ppid))
   })
 
   it('refuses a runtime event log that does not replay to RTMR3, and a wrong report_data', async () => {

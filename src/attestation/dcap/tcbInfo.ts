@@ -96,6 +96,10 @@ export function parseTcbInfo(json: string): TcbInfo {
     attributesMask: h(m.attributesMask),
     levels: levels.map((l) => ({ isvsvn: l.tcb.isvsvn, status: l.tcbStatus, advisoryIds: l.advisoryIDs ?? [] })),
   })
+  if (data.tcbType !== 0)
+    throw new DcapError('DCAP_TCB_INFO_INVALID', `TCB Info tcbType ${data.tcbType} is not supported (only 0)`, {
+      what: 'tcb_info',
+    })
   if (data.id === 'TDX' && (!data.tdxModule || data.tcbLevels.some((l) => !l.tcb.tdxtcbcomponents)))
     throw new DcapError('DCAP_TCB_INFO_INVALID', 'TDX TCB Info lacks tdxModule or tdxtcbcomponents', {
       what: 'tcb_info',

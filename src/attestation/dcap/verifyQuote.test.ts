@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Collateral } from './collateral.js'
 import {
@@ -9,10 +12,11 @@ import {
   loadVector,
   PINNED,
   quoteRegions,
+  VECTORS,
   type VectorName,
 } from './dcapTestSupport.js'
 import { DcapError } from './errors.js'
-import { prepareCollateral } from './prepareCollateral.js'
+import { intelSgxRootCaDer, prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'
 
 function run(quote: Uint8Array, collateral: unknown, now: number, opts: { allowDebug?: boolean } = {}) {
@@ -222,5 +226,15 @@ describe('one-byte changes in the collateral', () => {
       ),
     )
     expect(codeOf(() => prepareCollateral(collateral, leafDer, PINNED.tdx_quote)).code).toBe('DCAP_UNTRUSTED_ROOT')
+  })
+})
+
+describe('trust anchor', () => {
+  it('the embedded Intel SGX Root CA is the vectors’ root and has the pinned fingerprint', () => {
+    const der = intelSgxRootCaDer()
+    expect(Buffer.from(der).equals(readFileSync(resolve(VECTORS, 'intel_sgx_root_ca.der')))).toBe(true)
+    expect(createHash('sha256').update(der).digest('hex')).toBe(
+      '44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3',
+    )
   })
 })
