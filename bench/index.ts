@@ -1,8 +1,9 @@
-/** `npm run bench [area…]`: prints one line per figure. Areas: kms (default: all). */
+/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap (default: all). */
 import 'reflect-metadata'
+import { benchDcap } from './dcap.js'
 import { benchKms } from './kms.js'
 
-const areas: Record<string, () => Promise<void>> = { kms: benchKms }
+const areas: Record<string, () => Promise<void>> = { kms: benchKms, dcap: benchDcap }
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(areas)) {
   const run = areas[name]

@@ -3,20 +3,18 @@
  * keep-alive clients (requests/s, p50, p99); bootstrap time; onboard time of a second node.
  */
 import 'reflect-metadata'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createVerifier } from '../src/attestation/index.js'
-import { bootstrapKeys, createAttestedCert, onboardFrom } from '../src/kms/index.js'
+import { fileURLToPath } from 'node:url'
+import { bootstrapKeys, onboardFrom } from '../src/kms/index.js'
 import { nullLogger } from '../src/log.js'
-import { createAttestedClient } from '../src/net/index.js'
 import { loadConfig, startDevnet, startNode } from '../src/node/index.js'
-import { createPlatform, simulatedRootsFor } from '../src/node/platform.js'
-import { machine, print, summarise, timeLoop } from './util.js'
+import { machine, print, summarise } from './util.js'
 
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16)
+const CLIENTS = (process.env.BENCH_CLIENTS ?? '4,16').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
-const now = () => Math.floor(Date.now() / 1000)
 
 async function benchBootstrapOnboard(home: string): Promise<void> {
   // Lay out a 2-node devnet (configs, vendor, policy), then run both nodes key-less to time the two steps alone.
@@ -40,43 +38,31 @@ async function benchBootstrapOnboard(home: string): Promise<void> {
   await Promise.all([a!.close(), b!.close()])
 }
 
-async function benchGetAppKey(home: string): Promise<void> {
+async function benchGetAppKey(home: string, clients: number): Promise<void> {
   const net = await startDevnet({ home, nodes: 1, basePort: 0, logger: nullLogger })
   try {
-    const appCfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
-    const tee = await createPlatform(appCfg)
-    const verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(appCfg) })
-    const clients = await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        const cert = await createAttestedCert({ tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: now() })
-        return createAttestedClient({
-          verifier,
-          now,
-          expectedUsage: 'kms:rpc',
-          clientCertPem: cert.certPem,
-          clientKeyPem: cert.keyPem,
-        })
-      }),
-    )
-    const url = `${net.urls[0]}/prpc/GetAppKey?json`
-    const body = JSON.stringify({ api_version: 1 })
-    const headers = { 'content-type': 'application/json' }
-    const runs = await Promise.all(
-      clients.map((c) =>
-        timeLoop(
-          async () => {
-            const r = await c.request(url, { method: 'POST', headers, body })
-            if (r.status !== 200) throw new Error(`GetAppKey ${r.status}: ${new TextDecoder().decode(r.body)}`)
-          },
-          SECONDS * 1000,
-          1000,
-        ),
-      ),
-    )
-    const lat = runs.flatMap((r) => r.lat)
-    const seconds = Math.max(...runs.map((r) => r.seconds))
-    print(summarise(`GetAppKey, mutual attested TLS, keep-alive, ${CLIENTS} clients`, lat, seconds))
-    for (const c of clients) c.close()
+    const out = await new Promise<string>((res, rej) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          fileURLToPath(new URL('./kmsLoad.ts', import.meta.url)),
+          net.demoApp.home,
+          net.urls[0]!,
+          String(clients),
+          String(SECONDS),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+      let text = ''
+      child.stdout.on('data', (c: Buffer) => {
+        text += c.toString()
+      })
+      child.on('exit', (code) => (code === 0 ? res(text) : rej(new Error(`load generator exited with ${code}`))))
+    })
+    const { lat, seconds } = JSON.parse(out) as { lat: number[]; seconds: number }
+    print(summarise(`GetAppKey, mutual attested TLS, keep-alive, ${clients} clients (separate process)`, lat, seconds))
   } finally {
     await net.close()
   }
@@ -87,7 +73,7 @@ export async function benchKms(): Promise<void> {
   const homes = [mkdtempSync(join(tmpdir(), 'custos-bench-')), mkdtempSync(join(tmpdir(), 'custos-bench-'))]
   try {
     await benchBootstrapOnboard(homes[0]!)
-    await benchGetAppKey(homes[1]!)
+    for (const clients of CLIENTS) await benchGetAppKey(homes[1]!, clients)
   } finally {
     for (const h of homes) rmSync(h, { recursive: true, force: true })
   }

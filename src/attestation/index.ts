@@ -1,3 +1,13 @@
+export type { Collateral, DcapErrorCode, DcapVerdict, DcapVerifierOptions, PreparedCollateral } from './dcap/index.js'
+export {
+  createDcapVerifier,
+  DcapError,
+  dcapIdentity,
+  INTEL_SGX_ROOT_CA_SHA256,
+  parseCollateral,
+  prepareCollateral,
+  verifyQuote,
+} from './dcap/index.js'
 export type { DstackIdentityInput, EventHash, QuoteContentTag, TdRegisters, TdxMrs } from './dstack/index.js'
 export {
   BOOT_MR_DONE,

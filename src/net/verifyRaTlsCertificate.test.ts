@@ -118,6 +118,7 @@ describe('legacy .1.1 + .1.2 certificates', () => {
     const rd = raTlsReportData(await exportSpkiDer(keys.publicKey))
     const att = await tee.attest(rd)
     if (att.quote.type !== 'tdx') throw new Error('expected tdx')
+    const quote = att.quote.quote
     const log = JSON.stringify(
       att.quote.eventLog.map((e) => ({
         imr: e.imr,
@@ -147,7 +148,7 @@ describe('legacy .1.1 + .1.2 certificates', () => {
     expect(() => legacyToAttestation(new Uint8Array(10), new TextEncoder().encode('[]'))).toThrow(
       expect.objectContaining({ code: 'NET_BAD_CERT' }),
     )
-    expect(() => legacyToAttestation(att.quote.quote, new TextEncoder().encode('{'))).toThrow(
+    expect(() => legacyToAttestation(quote, new TextEncoder().encode('{'))).toThrow(
       expect.objectContaining({ code: 'NET_BAD_CERT' }),
     )
   })

@@ -159,7 +159,7 @@ class Reader {
 export function decodeCbor(bytes: Uint8Array): CborValue {
   const r = new Reader(bytes)
   const v = r.item(0)
-  if (v === BREAK) r.fail('unexpected break', 0)
+  if (v === BREAK) return r.fail('unexpected break', 0)
   if (r.offset !== bytes.length) r.fail(`${bytes.length - r.offset} trailing bytes`)
   return v
 }

@@ -44,9 +44,14 @@ export function parseNitroCert(der: Uint8Array, what: string): NitroCert {
   } catch (e) {
     if (e instanceof NitroError) throw e
     const why = e instanceof Error ? e.message : String(e)
-    throw new NitroError('NITRO_CHAIN_INVALID', `${what} is not a usable X.509 certificate (${why})`, { what }, {
-      cause: e,
-    })
+    throw new NitroError(
+      'NITRO_CHAIN_INVALID',
+      `${what} is not a usable X.509 certificate (${why})`,
+      { what },
+      {
+        cause: e,
+      },
+    )
   }
 }
 
@@ -58,7 +63,8 @@ function parse(der: Uint8Array): NitroCert {
   expectTag(tbsT, 0x30, 'TBSCertificate')
   expectTag(algT, 0x30, 'signatureAlgorithm')
   expectTag(sigT, 0x03, 'signatureValue')
-  if (hex(whole(der, algT as Tlv)) !== ECDSA_SHA384) throw new RangeError('signature algorithm is not ecdsa-with-SHA384')
+  if (hex(whole(der, algT as Tlv)) !== ECDSA_SHA384)
+    throw new RangeError('signature algorithm is not ecdsa-with-SHA384')
   const sigBits = content(der, sigT as Tlv)
   if (sigBits[0] !== 0) throw new RangeError('signature BIT STRING has unused bits')
 
@@ -66,7 +72,8 @@ function parse(der: Uint8Array): NitroCert {
   let i = 0
   const version = expectTag(f[i++], 0xa0, 'v3 version')
   const v = readTlv(der, version.contentStart, version.end)
-  if (v.tag !== 0x02 || v.end - v.contentStart !== 1 || der[v.contentStart] !== 2) throw new RangeError('not a v3 certificate')
+  if (v.tag !== 0x02 || v.end - v.contentStart !== 1 || der[v.contentStart] !== 2)
+    throw new RangeError('not a v3 certificate')
   expectTag(f[i++], 0x02, 'serialNumber')
   const innerAlg = expectTag(f[i++], 0x30, 'TBS signature algorithm')
   if (hex(whole(der, innerAlg)) !== ECDSA_SHA384) throw new RangeError('TBS signature algorithm differs')
@@ -101,16 +108,17 @@ function parse(der: Uint8Array): NitroCert {
 
 function parseTime(der: Uint8Array, t: Tlv): number {
   const s = Buffer.from(content(der, t)).toString('latin1')
-  let m: RegExpMatchArray | null
-  let year: number
-  if (t.tag === 0x17 && (m = s.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/))) {
-    const yy = Number(m[1])
-    year = yy >= 50 ? 1900 + yy : 2000 + yy // RFC 5280 §4.1.2.5.1
-  } else if (t.tag === 0x18 && (m = s.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/))) {
-    year = Number(m[1])
-  } else throw new RangeError('validity time is not UTCTime/GeneralizedTime in Zulu form')
-  const [, , mo, d, h, mi, sec] = m.map(Number) as number[]
-  const ms = Date.UTC(year, (mo as number) - 1, d, h, mi, sec)
+  // UTCTime YYMMDDHHMMSSZ (years 1950–2049, RFC 5280 §4.1.2.5.1) or GeneralizedTime YYYYMMDDHHMMSSZ
+  const m =
+    t.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+      : t.tag === 0x18
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+        : null
+  if (!m) throw new RangeError('validity time is not UTCTime/GeneralizedTime in Zulu form')
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number]
+  const year = t.tag === 0x18 ? y : y >= 50 ? 1900 + y : 2000 + y
+  const ms = Date.UTC(year, mo - 1, d, h, mi, sec)
   if (!Number.isFinite(ms)) throw new RangeError('invalid validity time')
   return ms
 }

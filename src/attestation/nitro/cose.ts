@@ -1,5 +1,5 @@
 import { concatBytes } from '../../crypto/index.js'
-import { type CborValue, CborTag, cborHead, decodeCbor } from './cbor.js'
+import { CborTag, type CborValue, cborHead, decodeCbor } from './cbor.js'
 import { NitroError } from './errors.js'
 
 /**
@@ -55,7 +55,8 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
 
 function checkProtectedHeader(prot: Uint8Array): void {
   const h = decodeCbor(prot)
-  if (!(h instanceof Map)) return malformed('COSE protected header must encode a map', 'protected')
+  if (!(h instanceof Map))
+    throw new NitroError('NITRO_MALFORMED', 'COSE protected header must encode a map', { field: 'protected' })
   const alg = h.get(1)
   if (alg !== COSE_ALG_ES384)
     throw new NitroError(
@@ -75,5 +76,12 @@ const bstr = (b: Uint8Array): Uint8Array => concatBytes(cborHead(2, b.length), b
 
 /** `Sig_structure = ["Signature1", protected, h'' (external_aad), payload]`, canonically encoded. */
 export function coseSigStructure(protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
-  return concatBytes(cborHead(4, 4), cborHead(3, SIGNATURE1.length), SIGNATURE1, bstr(protectedHeader), bstr(new Uint8Array(0)), bstr(payload))
+  return concatBytes(
+    cborHead(4, 4),
+    cborHead(3, SIGNATURE1.length),
+    SIGNATURE1,
+    bstr(protectedHeader),
+    bstr(new Uint8Array(0)),
+    bstr(payload),
+  )
 }
