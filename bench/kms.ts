@@ -13,7 +13,7 @@ import { nullLogger } from '../src/log.js'
 import { loadConfig, startDevnet, startNode } from '../src/node/index.js'
 import { machine, print, summarise } from './util.js'
 
-const CLIENTS = (process.env.BENCH_CLIENTS ?? '4,16').split(',').map(Number)
+const CLIENTS = (process.env.BENCH_CLIENTS ?? '4,8,16').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 
 async function benchBootstrapOnboard(home: string): Promise<void> {

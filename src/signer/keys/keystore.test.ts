@@ -1,0 +1,198 @@
+import { pbkdf2 } from '@noble/hashes/pbkdf2'
+import { sha256 } from '@noble/hashes/sha2'
+import { describe, expect, it } from 'vitest'
+import { concatBytes, fromHex, SecretBytes, toHex } from '../../crypto/index.js'
+import type { SignerError } from '../errors.js'
+import { decryptKeystore, encryptKeystore, normalizeKeystorePassword, parseKeystore } from './keystore.js'
+
+// EIP-2335 "Test Cases" (ethereum/ERCs ERCS/erc-2335.md); the same files are staking-deposit-cli
+// tests/test_key_handling/keystore_test_vectors/test0.json (pbkdf2) and test1.json (scrypt) at HEAD 948d3fc.
+const PASSWORD = '𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑'
+const SECRET = '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f'
+const PUBKEY =
+  '9612d7a727c9d0a22e185a1c768478dfe919cada9266988cb32359c11f2b7b27f4ae4040902382ae2910c15e2b420d07'
+const SCRYPT_VECTOR = {
+  crypto: {
+    kdf: {
+      function: 'scrypt',
+      params: {
+        dklen: 32,
+        n: 262144,
+        p: 1,
+        r: 8,
+        salt: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3',
+      },
+      message: '',
+    },
+    checksum: {
+      function: 'sha256',
+      params: {},
+      message: 'd2217fe5f3e9a1e34581ef8a78f7c9928e436d36dacc5e846690a5581e8ea484',
+    },
+    cipher: {
+      function: 'aes-128-ctr',
+      params: { iv: '264daa3f303d7259501c93d997d84fe6' },
+      message: '06ae90d55fe0a6e9c5c3bc5b170827b2e5cce3929ed3f116c2811e6366dfe20f',
+    },
+  },
+  description: 'This is a test keystore that uses scrypt to secure the secret.',
+  pubkey: PUBKEY,
+  path: 'm/12381/60/3141592653/589793238',
+  uuid: '1d85ae20-35c5-4611-98e8-aa14a633906f',
+  version: 4,
+}
+const PBKDF2_VECTOR = {
+  crypto: {
+    kdf: {
+      function: 'pbkdf2',
+      params: {
+        dklen: 32,
+        c: 262144,
+        prf: 'hmac-sha256',
+        salt: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3',
+      },
+      message: '',
+    },
+    checksum: {
+      function: 'sha256',
+      params: {},
+      message: '8a9f5d9912ed7e75ea794bc5a89bca5f193721d30868ade6f73043c6ea6febf1',
+    },
+    cipher: {
+      function: 'aes-128-ctr',
+      params: { iv: '264daa3f303d7259501c93d997d84fe6' },
+      message: 'cee03fde2af33149775b7223e7845e4fb2c8ae1792e5f99fe9ecf474cc8c16ad',
+    },
+  },
+  description: 'This is a test keystore that uses PBKDF2 to secure the secret.',
+  pubkey: PUBKEY,
+  path: 'm/12381/60/0/0',
+  uuid: '64625def-3331-4eea-ab6f-782f3ed16a83',
+  version: 4,
+}
+
+/** Deterministic rng that hands out the given chunks in order, then counter bytes. */
+function scriptedRng(...chunks: string[]): (n: number) => Uint8Array {
+  let i = 0
+  return (n) => {
+    const c = chunks.shift()
+    if (c !== undefined) return fromHex(c)
+    return new Uint8Array(n).fill(++i)
+  }
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<SignerError> {
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as SignerError
+  expect(err?.code).toBe(code)
+  expect(err.status).toBe(400)
+  return err
+}
+
+const fastKdf = { function: 'pbkdf2', c: 16 } as const
+
+describe('EIP-2335 official vectors', () => {
+  it('password normalisation gives the EIP encoding', () => {
+    expect(toHex(normalizeKeystorePassword(PASSWORD))).toBe('7465737470617373776f7264f09f9491')
+  })
+
+  it('decrypts the scrypt vector (n = 2^18)', async () => {
+    const out = await decryptKeystore(JSON.stringify(SCRYPT_VECTOR), PASSWORD)
+    expect(toHex(out.secretKey.expose())).toBe(SECRET)
+    expect(toHex(out.publicKey)).toBe(PUBKEY)
+    expect(out.path).toBe('m/12381/60/3141592653/589793238')
+  })
+
+  it('decrypts the pbkdf2 vector and re-encrypts it byte for byte', async () => {
+    const out = await decryptKeystore(PBKDF2_VECTOR, PASSWORD)
+    expect(toHex(out.secretKey.expose())).toBe(SECRET)
+    const ks = await encryptKeystore({
+      secretKey: out.secretKey,
+      password: PASSWORD,
+      path: PBKDF2_VECTOR.path,
+      kdf: { function: 'pbkdf2' },
+      rng: scriptedRng(PBKDF2_VECTOR.crypto.kdf.params.salt, PBKDF2_VECTOR.crypto.cipher.params.iv),
+    })
+    expect(ks.crypto).toEqual(PBKDF2_VECTOR.crypto)
+    expect(ks.pubkey).toBe(PUBKEY)
+  })
+})
+
+describe('keystore round trip and errors', () => {
+  const secretKey = new SecretBytes(fromHex(SECRET))
+
+  it('round-trips with scrypt and pbkdf2 and generates a v4 uuid', async () => {
+    for (const kdf of [{ function: 'scrypt', n: 1024 } as const, fastKdf]) {
+      const ks = await encryptKeystore({ secretKey, password: 'pässword', path: '', kdf, rng: scriptedRng() })
+      expect(ks.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      const out = await decryptKeystore(JSON.stringify(ks), 'pa\u0308ssword') // NFKD-equal spelling
+      expect(toHex(out.secretKey.expose())).toBe(SECRET)
+    }
+  })
+
+  it('strips control characters from passwords but keeps spaces', () => {
+    expect(new TextDecoder().decode(normalizeKeystorePassword('a\u0000b\u007fc\u0085d e\n'))).toBe('abcd e')
+  })
+
+  it('wrong password → SIGNER_BAD_KEYSTORE_PASSWORD', async () => {
+    const ks = await encryptKeystore({ secretKey, password: 'right', path: '', kdf: fastKdf, rng: scriptedRng() })
+    const err = await expectCode(decryptKeystore(ks, 'wrong'), 'SIGNER_BAD_KEYSTORE_PASSWORD')
+    expect(err.message).not.toContain('right')
+  })
+
+  it('malformed keystores → SIGNER_BAD_KEYSTORE', async () => {
+    const good = await encryptKeystore({ secretKey, password: 'pw', path: '', kdf: fastKdf, rng: scriptedRng() })
+    // set a dotted path in a deep copy of the good keystore (undefined deletes the field)
+    const mutate = (path: string, value: unknown): unknown => {
+      const k = structuredClone(good) as unknown as Record<string, unknown>
+      const keys = path.split('.')
+      let o = k
+      for (const key of keys.slice(0, -1)) o = o[key] as Record<string, unknown>
+      const last = keys[keys.length - 1] as string
+      if (value === undefined) delete o[last]
+      else o[last] = value
+      return k
+    }
+    const bad: unknown[] = [
+      '{not json',
+      'null',
+      {},
+      mutate('version', 3),
+      mutate('crypto', undefined),
+      mutate('crypto.cipher.function', 'aes-256-gcm'),
+      mutate('crypto.cipher.message', 'zz'.repeat(32)),
+      mutate('crypto.cipher.message', 'ab'.repeat(31)),
+      mutate('crypto.kdf', { function: 'scrypt', params: { dklen: 32, n: 1000, r: 8, p: 1, salt: '00' }, message: '' }),
+      mutate('crypto.kdf', { function: 'scrypt', params: { dklen: 32, n: 2 ** 30, r: 8, p: 1, salt: '00' }, message: '' }),
+      mutate('crypto.kdf.params.prf', 'hmac-sha512'),
+      mutate('uuid', 'not-a-uuid'),
+      mutate('pubkey', PUBKEY.replace(/^96/, '97')), // decrypts fine but names another key
+    ]
+    for (const input of bad) await expectCode(decryptKeystore(input, 'pw'), 'SIGNER_BAD_KEYSTORE')
+    expect(() => parseKeystore('[]')).toThrow()
+  })
+
+  it('a keystore holding a zero or out-of-range secret → SIGNER_BAD_KEYSTORE', async () => {
+    const salt = fromHex('11'.repeat(32))
+    const iv = fromHex('22'.repeat(16))
+    for (const secretHex of ['00'.repeat(32), 'ff'.repeat(32)]) {
+      const dk = pbkdf2(sha256, normalizeKeystorePassword('pw'), salt, { c: 1, dkLen: 32 })
+      const { createCipheriv } = await import('node:crypto')
+      const c = createCipheriv('aes-128-ctr', dk.subarray(0, 16), iv)
+      const msg = new Uint8Array(Buffer.concat([c.update(fromHex(secretHex)), c.final()]))
+      const ks = {
+        crypto: {
+          kdf: { function: 'pbkdf2', params: { dklen: 32, c: 1, prf: 'hmac-sha256', salt: toHex(salt) }, message: '' },
+          checksum: { function: 'sha256', params: {}, message: toHex(sha256(concatBytes(dk.subarray(16), msg))) },
+          cipher: { function: 'aes-128-ctr', params: { iv: toHex(iv) }, message: toHex(msg) },
+        },
+        path: '',
+        uuid: '64625def-3331-4eea-ab6f-782f3ed16a83',
+        version: 4,
+      }
+      await expectCode(decryptKeystore(ks, 'pw'), 'SIGNER_BAD_KEYSTORE')
+    }
+  })
+})
