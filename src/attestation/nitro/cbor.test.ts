@@ -44,7 +44,14 @@ describe('decodeCbor', () => {
   })
 
   it('keeps integer and text keys apart', () => {
-    const m = decodeCbor(encodeCbor(new Map<number | string, number>([[0, 1], ['0', 2]]))) as Map<unknown, unknown>
+    const m = decodeCbor(
+      encodeCbor(
+        new Map<number | string, number>([
+          [0, 1],
+          ['0', 2],
+        ]),
+      ),
+    ) as Map<unknown, unknown>
     expect(m.get(0)).toBe(1)
     expect(m.get('0')).toBe(2)
   })

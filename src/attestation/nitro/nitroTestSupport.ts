@@ -3,13 +3,19 @@
  * @peculiar/x509 + WebCrypto, and a COSE_Sign1 signer. Nothing here is used by the verifier.
  */
 import 'reflect-metadata'
-import { createHash } from 'node:crypto'
+import { createHash, type webcrypto } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import * as x509 from '@peculiar/x509'
 import { concatBytes, pemToDer } from '../../crypto/index.js'
-import { CborTag, cborHead } from './cbor.js'
+import { CborTag, type CborValue, cborHead } from './cbor.js'
 import { coseSigStructure } from './cose.js'
+
+type CryptoKey = webcrypto.CryptoKey
+export interface CryptoKeyPair {
+  publicKey: CryptoKey
+  privateKey: CryptoKey
+}
 
 export const VECTORS = resolve(process.cwd(), '../shared/vectors/nitro')
 export const readVector = (name: string): Uint8Array => new Uint8Array(readFileSync(resolve(VECTORS, name)))
@@ -54,7 +60,8 @@ export function encodeCbor(v: EncValue): Uint8Array {
   if (v instanceof Uint8Array) return concatBytes(cborHead(2, v.length), v)
   if (v instanceof CborTag) return concatBytes(cborHead(6, v.tag), encodeCbor(v.value as EncValue))
   if (Array.isArray(v)) return concatBytes(cborHead(4, v.length), ...v.map(encodeCbor))
-  if (v instanceof Map) return concatBytes(cborHead(5, v.size), ...[...v].flatMap(([k, x]) => [encodeCbor(k), encodeCbor(x)]))
+  if (v instanceof Map)
+    return concatBytes(cborHead(5, v.size), ...[...v].flatMap(([k, x]) => [encodeCbor(k), encodeCbor(x)]))
   const inner = v.value
   if (Array.isArray(inner)) return concatBytes(Uint8Array.of(0x9f), ...inner.map(encodeCbor), Uint8Array.of(0xff))
   const parts = [...inner].flatMap(([k, x]) => [encodeCbor(k), encodeCbor(x)])
@@ -80,7 +87,9 @@ export interface FakePkiOptions {
 }
 
 /** root (self-signed CA) → intermediates → leaf, all P-384/SHA-384 like AWS. */
-export async function createFakePki(opts: FakePkiOptions): Promise<{ root: FakeCert; chain: FakeCert[]; leaf: FakeCert }> {
+export async function createFakePki(
+  opts: FakePkiOptions,
+): Promise<{ root: FakeCert; chain: FakeCert[]; leaf: FakeCert }> {
   const notBefore = new Date(opts.at - 3600_000)
   const notAfter = new Date(opts.at + 3 * 3600_000)
   const gen = async () => (await crypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair
@@ -177,5 +186,5 @@ export async function signCose(
   const prot = opts.protectedHeader ?? ES384_PROTECTED
   const sig = new Uint8Array(await crypto.subtle.sign(SIGN, key, coseSigStructure(prot, payload)))
   const arr: EncValue = [prot, new Map(), payload, sig]
-  return encodeCbor(opts.tagged ? new CborTag(18, arr) : arr)
+  return encodeCbor(opts.tagged ? new CborTag(18, arr as CborValue) : arr)
 }

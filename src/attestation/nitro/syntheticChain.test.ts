@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { NitroError } from './errors.js'
 import {
+  awsRootDer,
   createFakePki,
   docFields,
   type EncValue,
   encodeCbor,
   type FakeCert,
   Indefinite,
-  awsRootDer,
   pcr48,
   sha256Hex,
   signCose,
@@ -63,7 +63,7 @@ describe('synthetic documents from a fake P-384 PKI', () => {
 
   it('a document signed by another key than the leaf → NITRO_BAD_SIGNATURE', async () => {
     const m = docFields(pki, AT)
-    const bytes = await signCose(encodeCbor(m), pki.chain[0]?.keys.privateKey as CryptoKey)
+    const bytes = await signCose(encodeCbor(m), pki.chain[0]!.keys.privateKey)
     expect(await codeOf(bytes)).toBe('NITRO_BAD_SIGNATURE:signature')
   })
 
@@ -106,15 +106,27 @@ describe('synthetic documents from a fake P-384 PKI', () => {
   })
 
   it('refuses a document without PCR0–2', async () => {
-    expect(await codeOf(build({ pcrs: new Map<EncValue, EncValue>([[0, pcr48(1)], [1, pcr48(1)]]) }))).toBe(
-      'NITRO_MALFORMED:pcrs[2]',
-    )
+    expect(
+      await codeOf(
+        build({
+          pcrs: new Map<EncValue, EncValue>([
+            [0, pcr48(1)],
+            [1, pcr48(1)],
+          ]),
+        }),
+      ),
+    ).toBe('NITRO_MALFORMED:pcrs[2]')
   })
 
   it('refuses protected headers other than exactly {1: -35}', async () => {
     const payload = encodeCbor(docFields(pki, AT))
     const key = pki.leaf.keys.privateKey
-    const withCrit = encodeCbor(new Map<EncValue, EncValue>([[1, -35], [2, [1]]]))
+    const withCrit = encodeCbor(
+      new Map<EncValue, EncValue>([
+        [1, -35],
+        [2, [1]],
+      ]),
+    )
     expect(await codeOf(signCose(payload, key, { protectedHeader: withCrit }))).toBe('NITRO_UNSUPPORTED:protected')
     const es256 = encodeCbor(new Map<EncValue, EncValue>([[1, -7]]))
     expect(await codeOf(signCose(payload, key, { protectedHeader: es256 }))).toBe('NITRO_UNSUPPORTED:protected')

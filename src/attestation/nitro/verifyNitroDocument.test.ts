@@ -38,7 +38,8 @@ function find(hay: Uint8Array, needle: Uint8Array): number {
 describe('AWS Nitro root pin', () => {
   it('the pinned fingerprint is the SHA-256 of the shared Root-G1 PEM and of cabundle[0] in both vectors', () => {
     expect(sha256Hex(awsRootDer())).toBe(AWS_NITRO_ROOT_G1_SHA256)
-    for (const b of [DSTACK, EVERVAULT]) expect(sha256Hex(verifyNitroDocument(b).document.cabundle[0] as Uint8Array)).toBe(AWS_NITRO_ROOT_G1_SHA256)
+    for (const b of [DSTACK, EVERVAULT])
+      expect(sha256Hex(verifyNitroDocument(b).document.cabundle[0] as Uint8Array)).toBe(AWS_NITRO_ROOT_G1_SHA256)
   })
 })
 
