@@ -1,9 +1,10 @@
-/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap (default: all). */
+/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap, nitro (default: all). */
 import 'reflect-metadata'
 import { benchDcap } from './dcap.js'
 import { benchKms } from './kms.js'
+import { benchNitro } from './nitro.js'
 
-const areas: Record<string, () => Promise<void>> = { kms: benchKms, dcap: benchDcap }
+const areas: Record<string, () => Promise<void>> = { kms: benchKms, dcap: benchDcap, nitro: benchNitro }
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(areas)) {
   const run = areas[name]

@@ -33,6 +33,14 @@ export {
 } from './dstack/index.js'
 export type { AttestationErrorCode } from './errors.js'
 export { AttestationError } from './errors.js'
+export type { NitroDocument, NitroErrorCode, NitroVerdict } from './nitro/index.js'
+export {
+  AWS_NITRO_ROOT_G1_SHA256,
+  createNitroVerifier,
+  NitroError,
+  nitroIdentity,
+  verifyNitroDocument,
+} from './nitro/index.js'
 export type {
   CertificationData,
   ParsedQuote,

@@ -1,4 +1,4 @@
-import { createVerifier } from '../attestation/index.js'
+import { createNitroVerifier, createVerifier } from '../attestation/index.js'
 import { createAttestedCert } from '../kms/index.js'
 import { createAttestedClient } from '../net/index.js'
 import type { TeePlatform } from '../tee/index.js'
@@ -28,6 +28,7 @@ export async function callKmsAsWorkload(opts: {
     trustSimulated: opts.config.attestation.trust_simulated,
     simulatedRoots: await simulatedRootsFor(opts.config),
     allowDebug: opts.config.attestation.insecure_allow_debug,
+    nitro: createNitroVerifier({ allowDebug: opts.config.attestation.insecure_allow_debug }),
   })
   const cert = await createAttestedCert({ tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: now() })
   const client = createAttestedClient({

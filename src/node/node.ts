@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { createVerifier, type EvidenceVerifier } from '../attestation/index.js'
+import { createNitroVerifier, createVerifier, type EvidenceVerifier } from '../attestation/index.js'
 import { bootstrapKeys, createAttestedCert, KmsService, type RpcPeer } from '../kms/index.js'
 import type { Logger } from '../log.js'
 import { PeerVerifier, tlsServerOptions } from '../net/index.js'
@@ -75,6 +75,7 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     trustSimulated: cfg.attestation.trust_simulated,
     simulatedRoots,
     allowDebug: cfg.attestation.insecure_allow_debug,
+    nitro: createNitroVerifier({ allowDebug: cfg.attestation.insecure_allow_debug }),
   })
   const store = openStore({ dataDir, sealingKey: await tee.sealingKey(), logger: logger.child({ module: 'store' }) })
   const policy = createPolicy(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2'
-import { createVerifier, type Identity } from '../attestation/index.js'
+import { createNitroVerifier, createVerifier, type Identity } from '../attestation/index.js'
 import { concatBytes, fromHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
 import {
@@ -102,6 +102,7 @@ export async function identityOf(cfg: Config): Promise<Identity> {
     trustSimulated: cfg.attestation.trust_simulated,
     simulatedRoots: await simulatedRootsFor(cfg),
     allowDebug: cfg.attestation.insecure_allow_debug,
+    nitro: createNitroVerifier({ allowDebug: cfg.attestation.insecure_allow_debug }),
   })
   const att = await tee.attest(new Uint8Array(64))
   return verifier.verify(att, { now: Math.floor(Date.now() / 1000) })
