@@ -33,6 +33,8 @@ export interface Measurements {
   mrOwnerConfig?: Uint8Array
   mrSeam?: Uint8Array
   teeTcbSvn?: Uint8Array
+  /** raw device id behind Identity.deviceId: the PPID (SGX/TDX), the module id prefix (Nitro) */
+  rawDeviceId?: Uint8Array
   /** Nitro PCR index → value */
   pcrs?: Record<number, Uint8Array>
 }

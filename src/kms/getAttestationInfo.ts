@@ -26,7 +26,7 @@ export const getAttestationInfo = (kms: KmsService) =>
         site_name: kms.deps.options.siteName,
         eth_rpc_url: '',
         kms_contract_address: info.kmsContractAddr,
-        ppid: '',
+        ppid: toHex(id.measurements.rawDeviceId ?? new Uint8Array(0)),
       }
     },
   })

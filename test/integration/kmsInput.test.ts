@@ -1,4 +1,5 @@
 /** Malformed input on every KMS and onboard endpoint: 4xx with a useful message, never a crash or a 500. */
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -106,6 +107,18 @@ describe('onboard inputs', () => {
       expect(r.status).toBe(400)
     }
     expect(fresh.kms.ready).toBe(false)
+  })
+
+  it('GetAttestationInfo reports what an operator allow-lists', async () => {
+    const r = await rawRequest(`${fresh.onboard!.url}/prpc/Onboard.GetAttestationInfo?json`, { body: '{}' })
+    expect(r.status).toBe(200)
+    const info = r.json() as Record<string, string>
+    const self = await fresh.kms.self.get()
+    expect(info.mr_aggregated).toBe(Buffer.from(self.mrAggregated).toString('hex'))
+    expect(info.os_image_hash).toBe(Buffer.from(self.osImageHash).toString('hex'))
+    expect(info.ppid).toMatch(/^[0-9a-f]{32}$/)
+    expect(info.device_id).toBe(createHash('sha256').update(Buffer.from(info.ppid!, 'hex')).digest('hex'))
+    expect(info.tee).toBe('simulated')
   })
 
   it('GET /finish before any keys → 400', async () => {

@@ -88,6 +88,7 @@ export function computeDstackIdentity(input: DstackIdentityInput): Identity {
       mrOwnerConfig: r.mrOwnerConfig,
       ...(r.mrSeam ? { mrSeam: r.mrSeam } : {}),
       ...(r.teeTcbSvn ? { teeTcbSvn: r.teeTcbSvn } : {}),
+      rawDeviceId: input.rawDeviceId,
     },
   }
 }

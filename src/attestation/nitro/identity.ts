@@ -71,6 +71,6 @@ export function nitroIdentity(v: NitroVerdict, att: Attestation): Identity {
     deviceId: sha256(nitroRawDeviceId(doc.moduleId)),
     keyProviderInfo: EMPTY,
     reportData: userData,
-    measurements: { pcrs },
+    measurements: { pcrs, rawDeviceId: nitroRawDeviceId(doc.moduleId) },
   }
 }

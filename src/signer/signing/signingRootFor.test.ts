@@ -1,0 +1,325 @@
+import { PublicKey, Signature, verify } from '@chainsafe/blst'
+import { createBeaconConfig } from '@lodestar/config'
+import { mainnetChainConfig } from '@lodestar/config/networks'
+import { ssz } from '@lodestar/types'
+import { describe, expect, it } from 'vitest'
+import { fromHex, SecretBytes, toHex } from '../../crypto/index.js'
+import type { SignerError } from '../errors.js'
+import { getBls, signRoot } from '../keys/index.js'
+import { DOMAIN_APPLICATION_BUILDER, DOMAIN_DEPOSIT } from './domains.js'
+import { KNOWN_NETWORKS } from './networks.js'
+import { SIGN_TYPES } from './signRequestSchema.js'
+import { prepareSignRequest, type SigningRootResult } from './signingRootFor.js'
+import w3s from './testdata/web3signerSignExamples.json' with { type: 'json' }
+
+type Json = Record<string, unknown>
+const examples = w3s.examples as Record<string, Json>
+
+const hex = (b: Uint8Array): string => `0x${toHex(b)}`
+const SK = new SecretBytes(fromHex('000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f'))
+const PK = getBls().publicKey(SK.expose())
+
+/** Sign the computed root and verify it with blst directly (not through our wrapper). */
+function expectVerifies(r: SigningRootResult): void {
+  const sig = signRoot(SK, r.signingRoot)
+  expect(verify(r.signingRoot, PublicKey.fromBytes(PK, true), Signature.fromBytes(sig, true))).toBe(true)
+}
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f()
+  } catch (e) {
+    return (e as SignerError).code
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Web3Signer's documented example requests (openapi sign.yaml). The examples were produced with Teku's minimal
+//    spec config: GENESIS_FORK_VERSION 0x00000001 (VALIDATOR_REGISTRATION) and minimal-preset list/vector sizes
+//    for the Altair body, the sync contribution and the Electra aggregate. Those three cannot hash under the
+//    mainnet preset Lodestar is loaded with, and are refused instead of signed with a wrong root.
+// ---------------------------------------------------------------------------------------------------------------
+const MINIMAL = { name: 'minimal', genesisForkVersion: fromHex('00000001') }
+const MAINNET_PRESET_EXAMPLES = [
+  'BLOCK_V2 (PHASE 0)',
+  'BLOCK_V2 (BELLATRIX)',
+  'BLOCK_V2 (CAPELLA)',
+  'BLOCK_V2 (DENEB)',
+  'BLOCK_V2 (ELECTRA)',
+  'BLOCK_V2 (FULU)',
+  'ATTESTATION',
+  'AGGREGATION_SLOT',
+  'AGGREGATE_AND_PROOF (DEPRECATED)',
+  'AGGREGATE_AND_PROOF_V2 (PHASE 0)',
+  'AGGREGATE_AND_PROOF_V2 (ALTAIR)',
+  'AGGREGATE_AND_PROOF_V2 (BELLATRIX)',
+  'AGGREGATE_AND_PROOF_V2 (CAPELLA)',
+  'AGGREGATE_AND_PROOF_V2 (DENEB)',
+  'RANDAO_REVEAL',
+  'VOLUNTARY_EXIT',
+  'SYNC_COMMITTEE_MESSAGE',
+  'SYNC_COMMITTEE_SELECTION_PROOF',
+  'VALIDATOR_REGISTRATION',
+  'DEPOSIT',
+]
+
+/** The AGGREGATION_SLOT and BLOCK examples spell fork keys in camelCase, which Web3Signer's Fork class rejects. */
+function snakeFork(body: Json): Json {
+  const b = structuredClone(body)
+  const fi = b.fork_info as { fork: Record<string, string> } | undefined
+  if (fi?.fork.previousVersion) {
+    fi.fork = { previous_version: fi.fork.previousVersion!, current_version: fi.fork.currentVersion!, epoch: fi.fork.epoch! }
+  }
+  return b
+}
+
+describe('Web3Signer documented examples', () => {
+  for (const name of MAINNET_PRESET_EXAMPLES) {
+    it(`${name} matches its documented signingRoot`, () => {
+      const body = snakeFork(examples[name]!)
+      const r = prepareSignRequest(body, { network: MINIMAL })
+      expect(hex(r.signingRoot)).toBe(body.signingRoot)
+      expectVerifies(r)
+    })
+  }
+
+  it('legacy BLOCK hashes the phase0 block like BLOCK_V2 PHASE0', () => {
+    const v2 = examples['BLOCK_V2 (PHASE 0)']!
+    const body = { type: 'BLOCK', fork_info: v2.fork_info, block: (v2.beacon_block as Json).block, signingRoot: v2.signingRoot }
+    const r = prepareSignRequest(body)
+    expect(r.slashing).toEqual({ kind: 'block', slot: 0n })
+  })
+
+  it('minimal-preset examples are refused, not mis-signed', () => {
+    for (const name of ['BLOCK_V2 (ALTAIR)', 'SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF']) {
+      expect(codeOf(() => prepareSignRequest(examples[name]!)), name).toBe('SIGNER_BAD_PAYLOAD')
+    }
+  })
+
+  it('a mismatching signingRoot (either spelling) is rejected', () => {
+    const body = structuredClone(examples.ATTESTATION!)
+    body.signingRoot = `0x${'00'.repeat(32)}`
+    expect(codeOf(() => prepareSignRequest(body))).toBe('SIGNER_SIGNING_ROOT_MISMATCH')
+    const body2 = structuredClone(examples.ATTESTATION!)
+    body2.signing_root = `0x${'11'.repeat(32)}`
+    expect(codeOf(() => prepareSignRequest(body2))).toBe('SIGNER_SIGNING_ROOT_MISMATCH')
+    const body3 = structuredClone(examples.ATTESTATION!)
+    delete body3.signingRoot
+    expect(prepareSignRequest(body3).slashing).toEqual({ kind: 'attestation', source: 6n, target: 7n })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Every type against Lodestar's own domain computation (@lodestar/config BeaconConfig.getDomain /
+//    getDomainForVoluntaryExit) and Lodestar's SigningData type, on mainnet fork_info.
+// ---------------------------------------------------------------------------------------------------------------
+const GVR = fromHex('4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95')
+const cfg = createBeaconConfig(mainnetChainConfig, GVR)
+const ELECTRA_EPOCH = mainnetChainConfig.ELECTRA_FORK_EPOCH
+const FORK_INFO = {
+  fork: { previous_version: '0x04000000', current_version: '0x05000000', epoch: String(ELECTRA_EPOCH) },
+  genesis_validators_root: hex(GVR),
+}
+const SLOT = ELECTRA_EPOCH * 32 + 17
+const D = (n: number) => Uint8Array.from([n, 0, 0, 0])
+const lodestarRoot = (objectRoot: Uint8Array, domain: Uint8Array) =>
+  hex(ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain }))
+
+function check(body: Json, expected: string): SigningRootResult {
+  const r = prepareSignRequest({ ...body, signingRoot: expected })
+  expect(hex(r.signingRoot)).toBe(expected)
+  expectVerifies(r)
+  return r
+}
+
+describe('signing roots for all 13 types vs Lodestar', () => {
+  it('covers every type', () => {
+    expect([...SIGN_TYPES].sort()).toHaveLength(13)
+  })
+
+  it('BLOCK_V2: header, full block and blinded block give the same root; slot for slashing', () => {
+    const block = ssz.deneb.BeaconBlock.defaultValue()
+    block.slot = SLOT
+    block.proposerIndex = 12345
+    const expected = lodestarRoot(ssz.deneb.BeaconBlock.hashTreeRoot(block), cfg.getDomain(SLOT, D(0), SLOT))
+    const header = {
+      slot: String(SLOT),
+      proposer_index: '12345',
+      parent_root: hex(block.parentRoot),
+      state_root: hex(block.stateRoot),
+      body_root: hex(ssz.deneb.BeaconBlockBody.hashTreeRoot(block.body)),
+    }
+    const r = check({ type: 'BLOCK_V2', fork_info: FORK_INFO, beacon_block: { version: 'DENEB', block_header: header } }, expected)
+    expect(r.slashing).toEqual({ kind: 'block', slot: BigInt(SLOT) })
+    check({ type: 'BLOCK_V2', fork_info: FORK_INFO, beacon_block: { version: 'DENEB', block: ssz.deneb.BeaconBlock.toJson(block) } }, expected)
+    const blinded = ssz.deneb.BlindedBeaconBlock.defaultValue()
+    blinded.slot = SLOT
+    const blindedExpected = lodestarRoot(ssz.deneb.BlindedBeaconBlock.hashTreeRoot(blinded), cfg.getDomain(SLOT, D(0), SLOT))
+    check(
+      { type: 'BLOCK_V2', fork_info: FORK_INFO, beacon_block: { version: 'deneb', block: ssz.deneb.BlindedBeaconBlock.toJson(blinded) } },
+      blindedExpected,
+    )
+  })
+
+  it('BLOCK (phase0) before the fork epoch uses previous_version', () => {
+    const block = ssz.phase0.BeaconBlock.defaultValue()
+    block.slot = SLOT - 64 // two epochs before Electra: Deneb's version
+    const expected = lodestarRoot(ssz.phase0.BeaconBlock.hashTreeRoot(block), cfg.getDomain(SLOT, D(0), SLOT - 64))
+    check({ type: 'BLOCK', fork_info: FORK_INFO, block: ssz.phase0.BeaconBlock.toJson(block) }, expected)
+  })
+
+  it('ATTESTATION uses the target epoch', () => {
+    const data = ssz.phase0.AttestationData.defaultValue()
+    data.slot = SLOT
+    data.index = 3
+    data.source.epoch = ELECTRA_EPOCH - 1
+    data.target.epoch = ELECTRA_EPOCH
+    data.beaconBlockRoot = new Uint8Array(32).fill(0xaa)
+    const expected = lodestarRoot(ssz.phase0.AttestationData.hashTreeRoot(data), cfg.getDomain(SLOT, D(1), SLOT))
+    const r = check({ type: 'ATTESTATION', fork_info: FORK_INFO, attestation: ssz.phase0.AttestationData.toJson(data) }, expected)
+    expect(r.slashing).toEqual({ kind: 'attestation', source: BigInt(ELECTRA_EPOCH - 1), target: BigInt(ELECTRA_EPOCH) })
+    expect(r.genesisValidatorsRoot).toEqual(GVR)
+  })
+
+  it('AGGREGATION_SLOT, RANDAO_REVEAL, SYNC_COMMITTEE_MESSAGE, SYNC_COMMITTEE_SELECTION_PROOF', () => {
+    check(
+      { type: 'AGGREGATION_SLOT', fork_info: FORK_INFO, aggregation_slot: { slot: String(SLOT) } },
+      lodestarRoot(ssz.Slot.hashTreeRoot(SLOT), cfg.getDomain(SLOT, D(5), SLOT)),
+    )
+    check(
+      { type: 'RANDAO_REVEAL', fork_info: FORK_INFO, randao_reveal: { epoch: String(ELECTRA_EPOCH) } },
+      lodestarRoot(ssz.Epoch.hashTreeRoot(ELECTRA_EPOCH), cfg.getDomain(SLOT, D(2), SLOT)),
+    )
+    const bbr = new Uint8Array(32).fill(0x42)
+    check(
+      { type: 'SYNC_COMMITTEE_MESSAGE', fork_info: FORK_INFO, sync_committee_message: { beacon_block_root: hex(bbr), slot: String(SLOT) } },
+      lodestarRoot(bbr, cfg.getDomain(SLOT, D(7), SLOT)),
+    )
+    const sel = { slot: SLOT, subcommitteeIndex: 2 }
+    check(
+      {
+        type: 'SYNC_COMMITTEE_SELECTION_PROOF',
+        fork_info: FORK_INFO,
+        sync_aggregator_selection_data: { slot: String(SLOT), subcommittee_index: '2' },
+      },
+      lodestarRoot(ssz.altair.SyncAggregatorSelectionData.hashTreeRoot(sel), cfg.getDomain(SLOT, D(8), SLOT)),
+    )
+  })
+
+  it('AGGREGATE_AND_PROOF_V2 ELECTRA (committee_bits) and phase0 AGGREGATE_AND_PROOF', () => {
+    const aap = ssz.electra.AggregateAndProof.defaultValue()
+    aap.aggregatorIndex = 77
+    aap.aggregate.data.slot = SLOT
+    aap.aggregate.committeeBits.set(3, true)
+    const expected = lodestarRoot(ssz.electra.AggregateAndProof.hashTreeRoot(aap), cfg.getDomain(SLOT, D(6), SLOT))
+    check(
+      {
+        type: 'AGGREGATE_AND_PROOF_V2',
+        fork_info: FORK_INFO,
+        aggregate_and_proof: { version: 'ELECTRA', data: ssz.electra.AggregateAndProof.toJson(aap) },
+      },
+      expected,
+    )
+    const p0 = ssz.phase0.AggregateAndProof.defaultValue()
+    p0.aggregate.data.slot = SLOT
+    check(
+      { type: 'AGGREGATE_AND_PROOF', fork_info: FORK_INFO, aggregate_and_proof: ssz.phase0.AggregateAndProof.toJson(p0) },
+      lodestarRoot(ssz.phase0.AggregateAndProof.hashTreeRoot(p0), cfg.getDomain(SLOT, D(6), SLOT)),
+    )
+  })
+
+  it('SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF', () => {
+    const cp = ssz.altair.ContributionAndProof.defaultValue()
+    cp.aggregatorIndex = 9
+    cp.contribution.slot = SLOT
+    cp.contribution.aggregationBits.set(5, true)
+    check(
+      { type: 'SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF', fork_info: FORK_INFO, contribution_and_proof: ssz.altair.ContributionAndProof.toJson(cp) },
+      lodestarRoot(ssz.altair.ContributionAndProof.hashTreeRoot(cp), cfg.getDomain(SLOT, D(9), SLOT)),
+    )
+  })
+
+  it('VOLUNTARY_EXIT is pinned to Capella on mainnet (EIP-7044) whatever fork_info says', () => {
+    const exit = { epoch: ELECTRA_EPOCH, validatorIndex: 5 }
+    const expected = lodestarRoot(ssz.phase0.VoluntaryExit.hashTreeRoot(exit), cfg.getDomainForVoluntaryExit(SLOT, SLOT))
+    const body = { type: 'VOLUNTARY_EXIT', voluntary_exit: { epoch: String(ELECTRA_EPOCH), validator_index: '5' } }
+    check({ ...body, fork_info: FORK_INFO }, expected) // Teku/Web3Signer style: current fork info
+    const capella = { previous_version: '0x02000000', current_version: '0x03000000', epoch: String(mainnetChainConfig.CAPELLA_FORK_EPOCH) }
+    check({ ...body, fork_info: { ...FORK_INFO, fork: capella } }, expected) // Lodestar style: Capella fork info
+    // an unknown network is trusted as sent
+    const other = prepareSignRequest({ ...body, fork_info: { ...FORK_INFO, genesis_validators_root: hex(new Uint8Array(32).fill(1)) } })
+    expect(hex(other.signingRoot)).not.toBe(expected)
+  })
+
+  it('DEPOSIT and VALIDATOR_REGISTRATION use the genesis fork version and a zero root', () => {
+    const msg = { pubkey: PK, withdrawalCredentials: new Uint8Array(32).fill(1), amount: 32_000_000_000 }
+    const forkDataRoot = ssz.phase0.ForkData.hashTreeRoot({ currentVersion: fromHex('10000910'), genesisValidatorsRoot: new Uint8Array(32) })
+    const depDomain = Uint8Array.from([...DOMAIN_DEPOSIT, ...forkDataRoot.subarray(0, 28)])
+    const r = check(
+      {
+        type: 'DEPOSIT',
+        deposit: { pubkey: hex(PK), withdrawal_credentials: hex(msg.withdrawalCredentials), amount: '32000000000', genesis_fork_version: '0x10000910' },
+      },
+      lodestarRoot(ssz.phase0.DepositMessage.hashTreeRoot(msg), depDomain),
+    )
+    expect(r.slashing).toBeUndefined()
+    const reg = { feeRecipient: new Uint8Array(20).fill(3), gasLimit: 30_000_000, timestamp: 1_700_000_000, pubkey: PK }
+    const hoodiFdr = ssz.phase0.ForkData.hashTreeRoot({ currentVersion: fromHex('10000910'), genesisValidatorsRoot: new Uint8Array(32) })
+    const regDomain = Uint8Array.from([...DOMAIN_APPLICATION_BUILDER, ...hoodiFdr.subarray(0, 28)])
+    const body = {
+      type: 'VALIDATOR_REGISTRATION',
+      validator_registration: { fee_recipient: hex(reg.feeRecipient), gas_limit: '30000000', timestamp: '1700000000', pubkey: hex(PK) },
+    }
+    const expected = lodestarRoot(ssz.bellatrix.ValidatorRegistrationV1.hashTreeRoot(reg), regDomain)
+    const rr = prepareSignRequest(body, { network: KNOWN_NETWORKS.hoodi })
+    expect(hex(rr.signingRoot)).toBe(expected)
+    expectVerifies(rr)
+  })
+})
+
+describe('malformed requests', () => {
+  const att = examples.ATTESTATION!
+  const bad: Array<[string, unknown, string]> = [
+    ['not an object', 'x', 'SIGNER_BAD_PAYLOAD'],
+    ['unknown type', { ...att, type: 'SOMETHING' }, 'SIGNER_BAD_PAYLOAD'],
+    ['missing fork_info', { ...att, fork_info: undefined }, 'SIGNER_BAD_PAYLOAD'],
+    ['uint64 overflow', { ...att, attestation: { ...(att.attestation as Json), slot: '18446744073709551616' } }, 'SIGNER_BAD_PAYLOAD'],
+    ['number instead of string', { ...att, attestation: { ...(att.attestation as Json), slot: 1 } }, 'SIGNER_BAD_PAYLOAD'],
+    ['hex slot', { ...att, attestation: { ...(att.attestation as Json), slot: '0x10' } }, 'SIGNER_BAD_PAYLOAD'],
+    ['short root', { ...att, attestation: { ...(att.attestation as Json), beacon_block_root: '0x00' } }, 'SIGNER_BAD_PAYLOAD'],
+    ['GLOAS block', { ...examples['BLOCK_V2 (FULU)']!, beacon_block: { version: 'GLOAS', block_header: {} } }, 'SIGNER_BAD_PAYLOAD'],
+    [
+      'unknown fork version',
+      { ...examples['BLOCK_V2 (FULU)']!, beacon_block: { ...(examples['BLOCK_V2 (FULU)']!.beacon_block as Json), version: 'GLOAS' } },
+      'SIGNER_UNSUPPORTED_FORK',
+    ],
+    ['block and header both', { ...examples['BLOCK_V2 (FULU)']!, beacon_block: { version: 'FULU', block: {}, block_header: {} } }, 'SIGNER_BAD_PAYLOAD'],
+  ]
+  for (const [name, body, code] of bad) {
+    it(name, () => {
+      expect(codeOf(() => prepareSignRequest(body))).toBe(code)
+    })
+  }
+
+  it('bad hex and out-of-range values deep inside a full block are refused with a path', () => {
+    const block = ssz.phase0.BeaconBlock.toJson(ssz.phase0.BeaconBlock.defaultValue()) as Json
+    const body = (b: Json) => ({ type: 'BLOCK', fork_info: FORK_INFO, block: b })
+    const withBody = (patch: Json) => body({ ...block, body: { ...(block.body as Json), ...patch } })
+    expect(codeOf(() => prepareSignRequest(withBody({ graffiti: `0x${'zz'.repeat(32)}` })))).toBe('SIGNER_BAD_PAYLOAD')
+    expect(codeOf(() => prepareSignRequest(withBody({ graffiti: '0x00' })))).toBe('SIGNER_BAD_PAYLOAD')
+    expect(codeOf(() => prepareSignRequest(withBody({ eth1_data: { deposit_root: hex(new Uint8Array(32)), deposit_count: ' 1', block_hash: hex(new Uint8Array(32)) } })))).toBe('SIGNER_BAD_PAYLOAD')
+    try {
+      prepareSignRequest(withBody({ randao_reveal: 5 }))
+    } catch (e) {
+      expect((e as SignerError).meta.path).toBe('block.body.randao_reveal')
+    }
+  })
+
+  it('uint64 values above 2^53 hash exactly', () => {
+    const max = '18446744073709551615'
+    const r = prepareSignRequest({ type: 'RANDAO_REVEAL', fork_info: FORK_INFO, randao_reveal: { epoch: max } })
+    const expected = lodestarRoot(ssz.UintBn64.hashTreeRoot(2n ** 64n - 1n), cfg.getDomain(SLOT, D(2), SLOT))
+    expect(hex(r.signingRoot)).toBe(expected)
+  })
+})
