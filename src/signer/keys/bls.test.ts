@@ -7,8 +7,7 @@ import { generateBlsKey } from './generateBlsKey.js'
 import { signRoot, verifyRoot } from './signRoot.js'
 
 const SECRET = '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f'
-const PUBKEY =
-  '9612d7a727c9d0a22e185a1c768478dfe919cada9266988cb32359c11f2b7b27f4ae4040902382ae2910c15e2b420d07'
+const PUBKEY = '9612d7a727c9d0a22e185a1c768478dfe919cada9266988cb32359c11f2b7b27f4ae4040902382ae2910c15e2b420d07'
 
 describe('BLS backend', () => {
   it('loads native blst on this machine', () => {

@@ -9,8 +9,7 @@ import { decryptKeystore, encryptKeystore, normalizeKeystorePassword, parseKeyst
 // tests/test_key_handling/keystore_test_vectors/test0.json (pbkdf2) and test1.json (scrypt) at HEAD 948d3fc.
 const PASSWORD = '𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑'
 const SECRET = '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f'
-const PUBKEY =
-  '9612d7a727c9d0a22e185a1c768478dfe919cada9266988cb32359c11f2b7b27f4ae4040902382ae2910c15e2b420d07'
+const PUBKEY = '9612d7a727c9d0a22e185a1c768478dfe919cada9266988cb32359c11f2b7b27f4ae4040902382ae2910c15e2b420d07'
 const SCRYPT_VECTOR = {
   crypto: {
     kdf: {
@@ -165,7 +164,11 @@ describe('keystore round trip and errors', () => {
       mutate('crypto.cipher.message', 'zz'.repeat(32)),
       mutate('crypto.cipher.message', 'ab'.repeat(31)),
       mutate('crypto.kdf', { function: 'scrypt', params: { dklen: 32, n: 1000, r: 8, p: 1, salt: '00' }, message: '' }),
-      mutate('crypto.kdf', { function: 'scrypt', params: { dklen: 32, n: 2 ** 30, r: 8, p: 1, salt: '00' }, message: '' }),
+      mutate('crypto.kdf', {
+        function: 'scrypt',
+        params: { dklen: 32, n: 2 ** 30, r: 8, p: 1, salt: '00' },
+        message: '',
+      }),
       mutate('crypto.kdf.params.prf', 'hmac-sha512'),
       mutate('uuid', 'not-a-uuid'),
       mutate('pubkey', PUBKEY.replace(/^96/, '97')), // decrypts fine but names another key

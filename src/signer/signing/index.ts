@@ -37,5 +37,11 @@ export {
   type SlashingSubject,
   signingRootFor,
 } from './signingRootFor.js'
-export { parseSignRequest, SIGN_TYPES, type SignRequest, type SignType, signRequestSchema } from './signRequestSchema.js'
+export {
+  parseSignRequest,
+  SIGN_TYPES,
+  type SignRequest,
+  type SignType,
+  signRequestSchema,
+} from './signRequestSchema.js'
 export { exactUint64, parseSszJson } from './sszJson.js'

@@ -105,7 +105,11 @@ export function signingRootFor(req: SignRequest, opts: SigningRootOptions = {}):
     case 'DEPOSIT': {
       const d = req.deposit
       const domain = computeDomain(DOMAIN_DEPOSIT, fromHex(d.genesis_fork_version), ZERO_ROOT)
-      const msg = { pubkey: fromHex(d.pubkey), withdrawalCredentials: fromHex(d.withdrawal_credentials), amount: d.amount }
+      const msg = {
+        pubkey: fromHex(d.pubkey),
+        withdrawalCredentials: fromHex(d.withdrawal_credentials),
+        amount: d.amount,
+      }
       return { signingRoot: computeSigningRoot(exactUint64(ssz.phase0.DepositMessage), msg, domain) }
     }
     case 'VALIDATOR_REGISTRATION': {
@@ -189,7 +193,9 @@ function withForkInfo(
       const fork = isV2 ? forkName(req.aggregate_and_proof.version) : 'phase0'
       const json = isV2 ? req.aggregate_and_proof.data : req.aggregate_and_proof
       const path = isV2 ? 'aggregate_and_proof.data' : 'aggregate_and_proof'
-      const type = exactUint64(fork === 'electra' || fork === 'fulu' ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof)
+      const type = exactUint64(
+        fork === 'electra' || fork === 'fulu' ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof,
+      )
       const value = parseSszJson(type, json, path)
       const epoch = computeEpochAtSlot(value.aggregate.data.slot as unknown as bigint)
       return signed(DOMAIN_AGGREGATE_AND_PROOF, epoch, type.hashTreeRoot(value))
@@ -200,7 +206,10 @@ function withForkInfo(
     }
     case 'VOLUNTARY_EXIT': {
       const e = req.voluntary_exit
-      const root = exactUint64(ssz.phase0.VoluntaryExit).hashTreeRoot({ epoch: e.epoch, validatorIndex: e.validator_index })
+      const root = exactUint64(ssz.phase0.VoluntaryExit).hashTreeRoot({
+        epoch: e.epoch,
+        validatorIndex: e.validator_index,
+      })
       const network = opts.network ?? knownNetworkByGenesisValidatorsRoot(gvr)
       const version = exitForkVersion(forkVersionAtEpoch(fi, e.epoch), network)
       const domain = computeDomain(DOMAIN_VOLUNTARY_EXIT, version, gvr)

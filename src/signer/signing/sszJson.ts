@@ -28,8 +28,9 @@ type AnyType = Type<any>
 
 const exactCache = new WeakMap<AnyType, AnyType>()
 
-export function exactUint64<T extends AnyType>(type: T): T {
-  return convert(type) as T
+/** The value type changes (uint64 fields become bigint), so the result is typed loosely on purpose. */
+export function exactUint64(type: AnyType): AnyType {
+  return convert(type)
 }
 
 function convert(t: AnyType): AnyType {
@@ -40,15 +41,15 @@ function convert(t: AnyType): AnyType {
     out = new UintBigintType(8)
   } else if (t instanceof ContainerType) {
     const fields: Record<string, AnyType> = {}
-    for (const { fieldName, fieldType } of t.fieldsEntries) fields[fieldName] = convert(fieldType as AnyType)
-    out = new ContainerType(fields, { typeName: t.typeName, jsonCase: t.opts?.jsonCase, casingMap: t.opts?.casingMap })
+    for (const { fieldName, fieldType } of t.fieldsEntries) fields[String(fieldName)] = convert(fieldType as AnyType)
+    out = new ContainerType(fields, t.opts as ConstructorParameters<typeof ContainerType>[1])
   } else if (t instanceof ListCompositeType) {
-    out = new ListCompositeType(convert(t.elementType), t.limit)
+    out = new ListCompositeType(convert(t.elementType) as never, t.limit)
   } else if (t instanceof ListBasicType) {
     // biome-ignore lint/suspicious/noExplicitAny: element type of a basic list
     out = new ListBasicType(convert(t.elementType) as any, t.limit)
   } else if (t instanceof VectorCompositeType) {
-    out = new VectorCompositeType(convert(t.elementType), t.length)
+    out = new VectorCompositeType(convert(t.elementType) as never, t.length)
   } else if (t instanceof VectorBasicType) {
     // biome-ignore lint/suspicious/noExplicitAny: element type of a basic vector
     out = new VectorBasicType(convert(t.elementType) as any, t.length)
