@@ -1,3 +1,4 @@
+import { AppK256Cache } from './appKeyCache.js'
 import { bootstrap } from './bootstrap.js'
 import { KmsError } from './errors.js'
 import { finish } from './finish.js'
@@ -19,6 +20,8 @@ import type { KmsDeps, KmsMaterial } from './types.js'
  */
 export class KmsService {
   readonly self: SelfIdentity
+  /** app k256 keys + signatures by app id (see AppK256Cache) */
+  readonly appK256 = new AppK256Cache()
   #material: KmsMaterial | undefined
   #lock: Promise<unknown> = Promise.resolve()
   #finishListeners: Array<() => void> = []
