@@ -4,14 +4,16 @@
  */
 import 'reflect-metadata'
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { deriveAppKeys } from '../src/kms/crypto/index.js'
 import { bootstrapKeys, onboardFrom } from '../src/kms/index.js'
 import { nullLogger } from '../src/log.js'
 import { loadConfig, startDevnet, startNode } from '../src/node/index.js'
-import { machine, print, summarise } from './util.js'
+import { machine, print, summarise, timeLoop } from './util.js'
 
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '4,8,16').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
@@ -68,8 +70,22 @@ async function benchGetAppKey(home: string, clients: number): Promise<void> {
   }
 }
 
+/** Uncached derivation (first request of an app): what the per-app k256 cache saves on later requests. */
+async function benchDerivation(): Promise<void> {
+  const rootCa = new Uint8Array(randomBytes(32))
+  rootCa[0] = 1
+  const rootK256 = new Uint8Array(randomBytes(32))
+  const instanceId = new Uint8Array(randomBytes(20))
+  const { lat, seconds } = await timeLoop(
+    async () => deriveAppKeys({ rootCaScalar: rootCa, rootK256Scalar: rootK256, appId: randomBytes(20), instanceId }),
+    2000,
+  )
+  print(summarise('deriveAppKeys, a new app id each call (no cache)', lat, seconds))
+}
+
 export async function benchKms(): Promise<void> {
   console.log(`# KMS (${machine()})`)
+  await benchDerivation()
   const homes = [mkdtempSync(join(tmpdir(), 'custos-bench-')), mkdtempSync(join(tmpdir(), 'custos-bench-'))]
   try {
     await benchBootstrapOnboard(homes[0]!)

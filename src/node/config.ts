@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
+import { TCB_STATUSES } from '../attestation/index.js'
 import { NodeError } from './errors.js'
 
 /** The documented defaults; this file is the configuration reference. */
@@ -35,15 +36,7 @@ export const ConfigSchema = z
             app_compose: z.string(),
             app_id: z.union([z.literal(''), hexN(20)]),
             os_image_hash: hexN(32),
-            tcb_status: z.enum([
-              'UpToDate',
-              'SWHardeningNeeded',
-              'ConfigurationNeeded',
-              'ConfigurationAndSWHardeningNeeded',
-              'OutOfDate',
-              'OutOfDateConfigurationNeeded',
-              'Revoked',
-            ]),
+            tcb_status: z.enum(TCB_STATUSES),
             advisory_ids: z.array(z.string().regex(/^[A-Z]+-SA-\d+$/, 'expected an advisory id like INTEL-SA-00615')),
           })
           .strict(),

@@ -1,0 +1,36 @@
+import { toHex } from '../crypto/index.js'
+import { getGuestKey, normalizeGuestKeyAlgorithm } from '../kms/crypto/index.js'
+import { AgentError } from './errors.js'
+import type { GuestContext } from './guestContext.js'
+import { GetKeyArgs, parseArgs } from './guestInput.js'
+
+export interface GetKeyReply {
+  /** 32 bytes hex: secp256k1 scalar or ed25519 seed */
+  key: string
+  /** [app k256 signature over purpose:hex(pubkey), KMS k256_signature] */
+  signature_chain: [string, string]
+}
+
+/** dstack algorithm check: "", secp256k1, k256, ed25519; anything else is a 400. */
+export function guestKeyAlgorithm(algorithm: string): 'secp256k1' | 'ed25519' {
+  try {
+    return normalizeGuestKeyAlgorithm(algorithm)
+  } catch {
+    throw new AgentError('AGENT_UNSUPPORTED_ALGORITHM', 'Unsupported algorithm (use secp256k1, k256 or ed25519)')
+  }
+}
+
+/** `/GetKey` (dstack rpc_service.rs get_key): HKDF of the app k256 key over the path; chain back to the KMS root. */
+export function handleGetKey(ctx: GuestContext, input: unknown): GetKeyReply {
+  const args = parseArgs(GetKeyArgs, input)
+  const algorithm = guestKeyAlgorithm(args.algorithm)
+  const keys = ctx.keys()
+  const r = getGuestKey({
+    appK256Key: keys.k256Key.expose(),
+    k256Signature: keys.k256Signature,
+    path: args.path,
+    purpose: args.purpose,
+    algorithm,
+  })
+  return { key: toHex(r.key), signature_chain: [toHex(r.signatureChain[0]), toHex(r.signatureChain[1])] }
+}
