@@ -9,23 +9,11 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { prepareCollateral, verifyQuote } from '../src/attestation/dcap/index.js'
-import { machine, percentile } from './util.js'
+import { machine, timeSync as time } from './util.js'
 
 const ITER = Number(process.env.BENCH_DCAP_ITER ?? 200)
 const WARMUP = Number(process.env.BENCH_DCAP_WARMUP ?? 30)
 const NOW = 1751624655
-
-function time(fn: () => unknown, n: number, warm: number): { p50: number; p99: number } {
-  for (let i = 0; i < warm; i++) fn()
-  const lat: number[] = []
-  for (let i = 0; i < n; i++) {
-    const t = performance.now()
-    fn()
-    lat.push(performance.now() - t)
-  }
-  lat.sort((a, b) => a - b)
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99) }
-}
 
 export async function benchDcap(): Promise<void> {
   const dir = resolve(process.cwd(), '../shared/vectors/dcap')

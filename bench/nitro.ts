@@ -8,22 +8,10 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createNitroCertCache, verifyNitroDocument } from '../src/attestation/nitro/index.js'
-import { machine, percentile } from './util.js'
+import { machine, timeSync as time } from './util.js'
 
 const ITER = Number(process.env.BENCH_NITRO_ITER ?? 300)
 const WARMUP = Number(process.env.BENCH_NITRO_WARMUP ?? 30)
-
-function time(fn: () => unknown, n: number, warm: number): { p50: number; p99: number } {
-  for (let i = 0; i < warm; i++) fn()
-  const lat: number[] = []
-  for (let i = 0; i < n; i++) {
-    const t = performance.now()
-    fn()
-    lat.push(performance.now() - t)
-  }
-  lat.sort((a, b) => a - b)
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99) }
-}
 
 export async function benchNitro(): Promise<void> {
   const doc = new Uint8Array(

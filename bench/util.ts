@@ -47,3 +47,16 @@ export async function timeLoop(
   }
   return { lat, seconds: (performance.now() - start) / 1000 }
 }
+
+/** Time a synchronous `fn` `n` times after `warm` warm-up calls; p50/p99 in ms. */
+export function timeSync(fn: () => unknown, n: number, warm: number): { p50: number; p99: number } {
+  for (let i = 0; i < warm; i++) fn()
+  const lat: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    fn()
+    lat.push(performance.now() - t)
+  }
+  lat.sort((a, b) => a - b)
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99) }
+}
