@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { CustosError } from '../errors.js'
+import { AgentError } from './errors.js'
+import { handleGetKey } from './getKey.js'
+import type { GuestContext } from './guestContext.js'
+import { queryToObject } from './guestInput.js'
+import { handleInfo } from './info.js'
+import { handleAttest, handleGetQuote } from './quote.js'
+import { handleSign, handleVerify } from './sign.js'
+import { handleGetTlsKey } from './tlsKey.js'
+
+/** dstack guest-agent API level this agent implements (reported by /Version). */
+export const GUEST_API_VERSION = '0.5.8'
+export const GUEST_API_REV = 'custos'
+
+export const MAX_GUEST_BODY_BYTES = 1024 * 1024
+
+type Handler = (ctx: GuestContext, input: unknown) => unknown | Promise<unknown>
+
+/** The DstackGuest service methods, mounted at `/<Method>` (dstack-kms.md §1, §7). */
+export const GUEST_METHODS: Record<string, Handler> = {
+  GetKey: handleGetKey,
+  GetQuote: handleGetQuote,
+  Attest: handleAttest,
+  Info: (ctx) => handleInfo(ctx),
+  GetTlsKey: handleGetTlsKey,
+  Sign: handleSign,
+  Verify: handleVerify,
+  Version: () => ({ version: GUEST_API_VERSION, rev: GUEST_API_REV }),
+  GpuInfo: () => ({ attestation: '' }),
+}
+
+/**
+ * JSON with every non-ASCII character escaped (`\uXXXX`) and an explicit Content-Length: the dstack SDK
+ * reads unix-socket replies by Content-Length counted in characters and cannot parse chunked bodies.
+ */
+export function asciiJson(body: unknown, status = 200): Response {
+  const text = JSON.stringify(body).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  return new Response(text, {
+    status,
+    headers: { 'content-type': 'application/json', 'content-length': String(text.length) },
+  })
+}
+
+async function readInput(req: Request): Promise<unknown> {
+  const url = new URL(req.url)
+  if (req.method === 'GET') return queryToObject(url.searchParams)
+  if (req.method !== 'POST') throw new AgentError('AGENT_BAD_INPUT', 'use POST (or GET with a query string)')
+  const text = await req.text()
+  if (text.trim() === '') return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new AgentError('AGENT_BAD_INPUT', 'request body is not valid JSON')
+  }
+}
+
+/**
+ * The guest API as a Hono app (`getRequestListener(app.fetch)` serves it). Refusals are HTTP 4xx
+ * `{"error", "code"}`; unexpected failures are logged with an id and answered 500 `{"error"}`; nothing throws out.
+ */
+export function createGuestApi(ctx: GuestContext): Hono {
+  const app = new Hono()
+  const log = ctx.logger
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_GUEST_BODY_BYTES,
+      onError: () => asciiJson({ error: `request body exceeds ${MAX_GUEST_BODY_BYTES} bytes`, code: 'AGENT_BAD_INPUT' }, 413),
+    }),
+  )
+  app.all('/:method', async (c) => {
+    const name = c.req.param('method')
+    const handler = Object.hasOwn(GUEST_METHODS, name) ? GUEST_METHODS[name] : undefined
+    if (!handler)
+      return asciiJson({ error: `unknown method ${JSON.stringify(name.slice(0, 64))}`, code: 'AGENT_UNKNOWN_METHOD' }, 404)
+    try {
+      const input = await readInput(c.req.raw)
+      const out = await handler(ctx, input)
+      return asciiJson(out)
+    } catch (e) {
+      if (e instanceof CustosError) {
+        const status = e.status >= 400 && e.status < 600 ? e.status : 400
+        log.info({ method: name, code: e.code, status }, 'guest request refused')
+        return asciiJson({ error: e.shortMessage, code: e.code }, status)
+      }
+      const errorId = randomUUID()
+      log.error({ method: name, errorId, err: (e as Error)?.message }, 'guest request failed')
+      return asciiJson({ error: 'internal error', error_id: errorId }, 500)
+    }
+  })
+  app.notFound(() => asciiJson({ error: 'not found', code: 'AGENT_UNKNOWN_METHOD' }, 404))
+  app.onError((e) => {
+    const errorId = randomUUID()
+    log.error({ errorId, err: e.message }, 'guest request failed')
+    return asciiJson({ error: 'internal error', error_id: errorId }, 500)
+  })
+  return app
+}
