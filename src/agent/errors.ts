@@ -15,6 +15,8 @@ export const AgentError = defineErrors('AgentError', {
   AGENT_UNKNOWN_METHOD: 404,
   /** the KMS could not be reached or its attested TLS check failed */
   AGENT_KMS_UNREACHABLE: 502,
+  /** the KMS's RA-TLS certificate or evidence failed verification (meta.reason: the NetError code) */
+  AGENT_KMS_UNTRUSTED: 502,
   /** the KMS answered with a refusal (policy, evidence, …) */
   AGENT_KMS_REFUSED: 502,
   /** the KMS answered something that is not a valid reply */

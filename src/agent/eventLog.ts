@@ -38,7 +38,11 @@ export function eventLogOf(att: Attestation): EventLogEntry[] {
  * runtime events are the entries with dstack's runtime event type. This is what a relying party does with
  * `{quote, event_log, vm_config}` — the agent itself never trusts it.
  */
-export function attestationFromQuoteReply(reply: { quote: string; event_log: string; vm_config: string }): Attestation {
+export function attestationFromQuoteReply(reply: {
+  quote: string
+  event_log: string
+  vm_config?: string
+}): Attestation {
   let entries: EventLogEntry[]
   try {
     entries = JSON.parse(reply.event_log) as EventLogEntry[]
@@ -58,7 +62,7 @@ export function attestationFromQuoteReply(reply: { quote: string; event_log: str
       quote: { type: 'tdx', quote, eventLog },
       runtimeEvents,
       reportData: parseQuote(quote).body.reportData.slice(),
-      config: reply.vm_config,
+      config: reply.vm_config ?? '',
     }
   } catch (e) {
     if (e instanceof AgentError) throw e

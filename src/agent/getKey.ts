@@ -1,8 +1,8 @@
 import { toHex } from '../crypto/index.js'
-import { getGuestKey, normalizeGuestKeyAlgorithm } from '../kms/crypto/index.js'
 import { AgentError } from './errors.js'
 import type { GuestContext } from './guestContext.js'
 import { GetKeyArgs, parseArgs } from './guestInput.js'
+import { getGuestKey, normalizeGuestKeyAlgorithm } from './kmsCrypto.js'
 
 export interface GetKeyReply {
   /** 32 bytes hex: secp256k1 scalar or ed25519 seed */

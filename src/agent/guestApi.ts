@@ -71,14 +71,18 @@ export function createGuestApi(ctx: GuestContext): Hono {
     '*',
     bodyLimit({
       maxSize: MAX_GUEST_BODY_BYTES,
-      onError: () => asciiJson({ error: `request body exceeds ${MAX_GUEST_BODY_BYTES} bytes`, code: 'AGENT_BAD_INPUT' }, 413),
+      onError: () =>
+        asciiJson({ error: `request body exceeds ${MAX_GUEST_BODY_BYTES} bytes`, code: 'AGENT_BAD_INPUT' }, 413),
     }),
   )
   app.all('/:method', async (c) => {
     const name = c.req.param('method')
     const handler = Object.hasOwn(GUEST_METHODS, name) ? GUEST_METHODS[name] : undefined
     if (!handler)
-      return asciiJson({ error: `unknown method ${JSON.stringify(name.slice(0, 64))}`, code: 'AGENT_UNKNOWN_METHOD' }, 404)
+      return asciiJson(
+        { error: `unknown method ${JSON.stringify(name.slice(0, 64))}`, code: 'AGENT_UNKNOWN_METHOD' },
+        404,
+      )
     try {
       const input = await readInput(c.req.raw)
       const out = await handler(ctx, input)

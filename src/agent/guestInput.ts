@@ -21,7 +21,10 @@ const optU64 = z.preprocess(
   (v) => (v === null || v === '' ? undefined : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
 )
-const strings = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string().max(1024)).max(64).default([]))
+const strings = z.preprocess(
+  (v) => (typeof v === 'string' ? [v] : v),
+  z.array(z.string().max(1024)).max(64).default([]),
+)
 
 export const GetKeyArgs = z.object({ path: str, purpose: str, algorithm: str })
 export const RawQuoteArgs = z.object({ report_data: hexBytes.default('') })

@@ -51,7 +51,12 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
     try {
       id = await createRaTlsIdentity({ tee: opts.tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: opts.now() })
     } catch (e) {
-      throw new AgentError('AGENT_TEE_FAILED', 'could not produce this TEE evidence for the RA-TLS client certificate', {}, { cause: e })
+      throw new AgentError(
+        'AGENT_TEE_FAILED',
+        'could not produce this TEE evidence for the RA-TLS client certificate',
+        {},
+        { cause: e },
+      )
     }
     client = createAttestedClient({
       verifier: opts.verifier,
@@ -77,7 +82,19 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
     } catch (e) {
       const reason = e instanceof CustosError ? e.code : 'network'
       log.warn({ method, reason }, 'KMS call failed')
-      throw new AgentError('AGENT_KMS_UNREACHABLE', `the KMS call ${method} failed (${reason})`, { reason }, { cause: e })
+      if (reason.startsWith('NET_') && reason !== 'NET_UNREACHABLE' && reason !== 'NET_TIMEOUT')
+        throw new AgentError(
+          'AGENT_KMS_UNTRUSTED',
+          `the KMS failed the attested TLS check (${reason})`,
+          { reason },
+          { cause: e },
+        )
+      throw new AgentError(
+        'AGENT_KMS_UNREACHABLE',
+        `the KMS call ${method} failed (${reason})`,
+        { reason },
+        { cause: e },
+      )
     }
     let json: unknown
     try {

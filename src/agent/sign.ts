@@ -2,17 +2,20 @@ import { ed25519 } from '@noble/curves/ed25519'
 import { secp256k1 } from '@noble/curves/secp256k1'
 import { sha256 } from '@noble/hashes/sha2'
 import { toHex } from '../crypto/index.js'
-import { getGuestKey } from '../kms/crypto/index.js'
 import { AgentError } from './errors.js'
 import type { GuestContext } from './guestContext.js'
 import { parseArgs, SignArgs, VerifyArgs } from './guestInput.js'
+import { getGuestKey } from './kmsCrypto.js'
 
 type SignAlgorithm = 'ed25519' | 'secp256k1' | 'secp256k1_prehashed'
 
 function signAlgorithm(a: string): SignAlgorithm {
   const n = a === 'k256' ? 'secp256k1' : a
   if (n === 'ed25519' || n === 'secp256k1' || n === 'secp256k1_prehashed') return n
-  throw new AgentError('AGENT_UNSUPPORTED_ALGORITHM', 'Unsupported algorithm (use ed25519, secp256k1 or secp256k1_prehashed)')
+  throw new AgentError(
+    'AGENT_UNSUPPORTED_ALGORITHM',
+    'Unsupported algorithm (use ed25519, secp256k1 or secp256k1_prehashed)',
+  )
 }
 
 const prehashed = (alg: SignAlgorithm, data: Uint8Array): Uint8Array => {

@@ -1,11 +1,11 @@
 import { sign as nodeSign } from 'node:crypto'
 import { encodeVersionedAttestation } from '../attestation/index.js'
 import { exportPkcs8Pem, exportSpkiDer, generateP256KeyPair } from '../crypto/index.js'
-import { type CertConfigV2, CSR_CONFIRM, encodeCsrV2 } from '../kms/crypto/index.js'
 import { raTlsReportData } from '../net/index.js'
 import { AgentError } from './errors.js'
 import type { GuestContext } from './guestContext.js'
 import { GetTlsKeyArgs, parseArgs } from './guestInput.js'
+import { type CertConfigV2, CSR_CONFIRM, encodeCsrV2 } from './kmsCrypto.js'
 
 export interface GetTlsKeyReply {
   /** PKCS#8 PEM of a fresh random P-256 key */
@@ -29,7 +29,12 @@ export async function issueCertificate(
   try {
     attestation = encodeVersionedAttestation(await ctx.tee.attest(raTlsReportData(spki)))
   } catch (e) {
-    throw new AgentError('AGENT_TEE_FAILED', 'the TEE did not produce evidence for the certificate key', {}, { cause: e })
+    throw new AgentError(
+      'AGENT_TEE_FAILED',
+      'the TEE did not produce evidence for the certificate key',
+      {},
+      { cause: e },
+    )
   }
   const csr = encodeCsrV2({ confirm: CSR_CONFIRM, pubkey: spki, config, attestation })
   const signature = new Uint8Array(nodeSign('sha256', csr, { key: keyPem, dsaEncoding: 'der' }))

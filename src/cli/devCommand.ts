@@ -13,7 +13,8 @@ export function registerDevCommand(program: Command): void {
     .option('--nodes <n>', 'number of KMS nodes', '3')
     .option('--base-port <port>', 'first KMS port (node i listens on base+i-1)', '8001')
     .option('--log-level <level>', 'node log level (logs go to stderr)', 'warn')
-    .action(async (opts: { home: string; nodes: string; basePort: string; logLevel: string }) => {
+    .option('--agent-port <port>', 'also serve the demo app guest agent on this loopback port', '8090')
+    .action(async (opts: { home: string; nodes: string; basePort: string; logLevel: string; agentPort: string }) => {
       const say = (l: string) => process.stdout.write(`${l}\n`)
       const nodes = Number(opts.nodes)
       const basePort = Number(opts.basePort)
@@ -23,7 +24,10 @@ export function registerDevCommand(program: Command): void {
         throw new Error('--base-port is not a usable port')
       say('Custos devnet — SIMULATED TEE: keys and attestations here are INSECURE (for development only)')
       const logger = createRootLogger({ level: opts.logLevel, name: 'devnet' })
-      const net = await startDevnet({ home: opts.home, nodes, basePort, logger, progress: say })
+      const agentPort = Number(opts.agentPort)
+      if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535)
+        throw new Error('--agent-port is not a port')
+      const net = await startDevnet({ home: opts.home, nodes, basePort, logger, progress: say, agentPort })
       say('')
       say('KMS endpoints (dstack-kms compatible prpc over attested TLS):')
       for (const [i, u] of net.urls.entries()) say(`  node${i + 1}  ${u}/prpc`)
@@ -32,7 +36,17 @@ export function registerDevCommand(program: Command): void {
       say('Try it:')
       say(`  curl -sk ${net.urls[0]}/prpc/GetMeta?json`)
       say(`  npx custos dev app-key --home ${opts.home} --kms ${net.urls[net.urls.length > 1 ? 1 : 0]}`)
-      say(`  curl -s ${net.urls[0]}/metrics | grep dstack_kms`)
+      say(`  curl -sk ${net.urls[0]}/metrics | grep dstack_kms`)
+      const ep = net.agent?.endpoints
+      if (ep?.socketPath) {
+        say('')
+        say('Demo app guest agent (dstack API, works with @phala/dstack-sdk):')
+        say(
+          `  curl -s --unix-socket ${ep.socketPath} http://dstack/GetKey -d '{"path":"wallet/eth","purpose":"signing"}'`,
+        )
+        if (ep.httpUrl) say(`  curl -s ${ep.httpUrl}/Info -d '{}'`)
+        say(`  export DSTACK_SIMULATOR_ENDPOINT=${ep.socketPath}`)
+      }
       say('')
       say('Ctrl-C stops the devnet; run `npm start` again to restart it from its state.')
       const stop = async () => {

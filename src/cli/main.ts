@@ -1,6 +1,7 @@
 import 'reflect-metadata'
 import { Command, CommanderError } from 'commander'
 import { CustosError } from '../errors.js'
+import { registerAgentCommand } from './agentCommand.js'
 import { registerConfigCommand } from './configCommand.js'
 import { registerDevCommand } from './devCommand.js'
 import { registerInitCommand } from './initCommand.js'
@@ -19,6 +20,7 @@ const program = new Command()
 registerInitCommand(program)
 registerStartCommand(program)
 registerDevCommand(program)
+registerAgentCommand(program)
 registerConfigCommand(program)
 
 try {

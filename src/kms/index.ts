@@ -5,3 +5,11 @@ export { onboardFrom } from './onboard.js'
 export type { RpcCall, RpcMethod, RpcPeer } from './rpcMethod.js'
 export { KmsService } from './service.js'
 export type { BootstrapInfo, KmsDeps, KmsMaterial, KmsOptions, KmsStorage } from './types.js'
+// Pure dstack crypto reused by the app agent (guest getKey, SignCert CSRs).
+export {
+  type CertConfigV2,
+  CSR_CONFIRM,
+  encodeCsrV2,
+  getGuestKey,
+  normalizeGuestKeyAlgorithm,
+} from './crypto/index.js'

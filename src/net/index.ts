@@ -12,6 +12,24 @@ export { createRaTlsIdentity } from './createRaTlsIdentity.js'
 export type { NetErrorCode } from './errors.js'
 export { NetError } from './errors.js'
 export { fetchPeerCertificate } from './fetchPeerCertificate.js'
+export type {
+  CachedItem,
+  CollateralTarget,
+  PccsClient,
+  PccsClientOptions,
+  PccsErrorCode,
+  PccsTee,
+  PckCa,
+} from './pccs/index.js'
+export {
+  CollateralCache,
+  collateralProviderFor,
+  collateralTargetOf,
+  createPccsClient,
+  INTEL_PCS_URL,
+  INTEL_ROOT_CA_CRL_URL,
+  PccsError,
+} from './pccs/index.js'
 export type { PeerVerifierOptions } from './peerVerifier.js'
 export { PeerVerifier } from './peerVerifier.js'
 export { decodeRaTlsExtensionValue, encodeRaTlsExtensionValue } from './raTlsExtension.js'

@@ -1,9 +1,8 @@
-import { createNitroVerifier, createVerifier } from '../attestation/index.js'
 import { createAttestedCert } from '../kms/index.js'
 import { createAttestedClient } from '../net/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import type { Config } from './config.js'
-import { createPlatform, simulatedRootsFor } from './platform.js'
+import { createPlatform, verifierFor } from './platform.js'
 
 export interface KmsCallResult {
   status: number
@@ -24,12 +23,7 @@ export async function callKmsAsWorkload(opts: {
 }): Promise<KmsCallResult> {
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000))
   const tee = opts.tee ?? (await createPlatform(opts.config))
-  const verifier = createVerifier({
-    trustSimulated: opts.config.attestation.trust_simulated,
-    simulatedRoots: await simulatedRootsFor(opts.config),
-    allowDebug: opts.config.attestation.insecure_allow_debug,
-    nitro: createNitroVerifier({ allowDebug: opts.config.attestation.insecure_allow_debug }),
-  })
+  const verifier = await verifierFor(opts.config)
   const cert = await createAttestedCert({ tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: now() })
   const client = createAttestedClient({
     verifier,

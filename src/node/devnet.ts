@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { AppAgent } from '../agent/index.js'
 import type { Identity } from '../attestation/index.js'
 import { toHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
+import { startAgentFor } from './agentNode.js'
 import { loadConfig } from './config.js'
 import { devConfigToml } from './devFiles.js'
 import { type RunningNode, startNode } from './node.js'
@@ -21,6 +23,10 @@ export interface DevnetOptions {
   logger?: Logger
   /** progress lines for a person (stdout in the CLI) */
   progress?: (line: string) => void
+  /** start the demo app's guest agent (unix socket `<home>/demo-app/dstack.sock`); default true */
+  agent?: boolean
+  /** also serve the guest agent on this loopback port */
+  agentPort?: number
 }
 
 export interface Devnet {
@@ -28,6 +34,8 @@ export interface Devnet {
   nodes: RunningNode[]
   urls: string[]
   demoApp: { home: string; appId: string; composeHash: string }
+  /** the demo app's dstack guest agent (point @phala/dstack-sdk at `agent.endpoints.socketPath`) */
+  agent?: AppAgent
   close(): Promise<void>
 }
 
@@ -136,12 +144,29 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await Promise.all(nodes.map((x) => x.close()))
     throw e
   }
+  let agent: AppAgent | undefined
+  if (opts.agent ?? true) {
+    say('demo-app: starting its dstack guest agent …')
+    try {
+      agent = await startAgentFor(appCfg, {
+        kmsUrl: urls[0]!,
+        socketPath: resolve(appHome, 'dstack.sock'),
+        ...(opts.agentPort !== undefined ? { port: opts.agentPort } : {}),
+        ...(opts.logger ? { logger: opts.logger.child({ node: 'demo-app-agent' }) } : {}),
+      })
+    } catch (e) {
+      await Promise.all(nodes.map((x) => x.close()))
+      throw e
+    }
+  }
   return {
     home,
     nodes,
     urls,
     demoApp: { home: appHome, appId: toHex(appId.appId), composeHash: toHex(appId.composeHash) },
+    ...(agent ? { agent } : {}),
     close: async () => {
+      await agent?.stop()
       await Promise.all(nodes.map((x) => x.close()))
     },
   }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { createNitroVerifier, createVerifier, type EvidenceVerifier } from '../attestation/index.js'
+import type { EvidenceVerifier } from '../attestation/index.js'
 import { bootstrapKeys, createAttestedCert, KmsService, type RpcPeer } from '../kms/index.js'
 import type { Logger } from '../log.js'
 import { PeerVerifier, tlsServerOptions } from '../net/index.js'
@@ -13,7 +13,7 @@ import { NodeError } from './errors.js'
 import { kmsStorage } from './kmsStorage.js'
 import { createRootLogger } from './logger.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
-import { createPlatform, simulatedRootsFor } from './platform.js'
+import { createPlatform, simulatedRootsFor, verifierFor } from './platform.js'
 import { createPrpcApp } from './prpc.js'
 import { type Listening, listen } from './server.js'
 
@@ -68,15 +68,9 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
       { tee: 'simulated' },
       'SIMULATED TEE: this node has no hardware protection; its keys and attestations are INSECURE (dev/CI only)',
     )
-  const simulatedRoots = cfg.attestation.trust_simulated ? await simulatedRootsFor(cfg) : []
   if (cfg.attestation.trust_simulated)
-    logger.warn({ roots: simulatedRoots.length }, 'trusting SIMULATED attestation evidence (dev only)')
-  const verifier = createVerifier({
-    trustSimulated: cfg.attestation.trust_simulated,
-    simulatedRoots,
-    allowDebug: cfg.attestation.insecure_allow_debug,
-    nitro: createNitroVerifier({ allowDebug: cfg.attestation.insecure_allow_debug }),
-  })
+    logger.warn({ roots: (await simulatedRootsFor(cfg)).length }, 'trusting SIMULATED attestation evidence (dev only)')
+  const verifier = await verifierFor(cfg)
   const store = openStore({ dataDir, sealingKey: await tee.sealingKey(), logger: logger.child({ module: 'store' }) })
   const policy = createPolicy(
     { backend: cfg.policy.backend, file: homePath(cfg, cfg.policy.file) },

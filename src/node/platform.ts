@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2'
-import { createNitroVerifier, createVerifier, type Identity } from '../attestation/index.js'
+import { createNitroVerifier, createVerifier, type EvidenceVerifier, type Identity } from '../attestation/index.js'
 import { concatBytes, fromHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
 import {
@@ -95,15 +95,20 @@ export async function simulatedRootsFor(cfg: Config): Promise<Uint8Array[]> {
   return [(await loadOrCreateSimulatedVendor(homePath(cfg, cfg.tee.simulated.vendor_dir))).rootCertDer]
 }
 
-/** This node's identity as any verifier sees it (devnet policy generation, `custos attest`). */
-export async function identityOf(cfg: Config): Promise<Identity> {
-  const tee = await createPlatform(cfg)
-  const verifier = createVerifier({
+/** The evidence verifier this config asks for (simulated roots only when trusted; Nitro root pinned). */
+export async function verifierFor(cfg: Config): Promise<EvidenceVerifier> {
+  return createVerifier({
     trustSimulated: cfg.attestation.trust_simulated,
-    simulatedRoots: await simulatedRootsFor(cfg),
+    simulatedRoots: cfg.attestation.trust_simulated ? await simulatedRootsFor(cfg) : [],
     allowDebug: cfg.attestation.insecure_allow_debug,
     nitro: createNitroVerifier({ allowDebug: cfg.attestation.insecure_allow_debug }),
   })
+}
+
+/** This node's identity as any verifier sees it (devnet policy generation, `custos attest`). */
+export async function identityOf(cfg: Config): Promise<Identity> {
+  const tee = await createPlatform(cfg)
+  const verifier = await verifierFor(cfg)
   const att = await tee.attest(new Uint8Array(64))
   return verifier.verify(att, { now: Math.floor(Date.now() / 1000) })
 }

@@ -1,0 +1,171 @@
+import type { Hono } from 'hono'
+import type { EvidenceVerifier } from '../attestation/index.js'
+import { explain } from '../errors.js'
+import { type Logger, nullLogger } from '../log.js'
+import type { TeePlatform } from '../tee/index.js'
+import type { AgentAppKeys } from './appKeys.js'
+import { AgentError } from './errors.js'
+import { createGuestApi } from './guestApi.js'
+import type { GuestContext } from './guestContext.js'
+import { type AgentKmsClient, createAgentKmsClient } from './kmsClient.js'
+import { type GuestListeners, type GuestListenOptions, serveGuestApi } from './serveGuestApi.js'
+import { issueDemoCertificate } from './tlsKey.js'
+
+export interface AppAgentOptions extends GuestListenOptions {
+  /** this app's TEE (its evidence authenticates the agent to the KMS) */
+  tee: TeePlatform
+  /** KMS base URL, e.g. `https://127.0.0.1:8001` */
+  kmsUrl: string
+  /** verifies the KMS's evidence and this TEE's own evidence (Info) */
+  verifier: EvidenceVerifier
+  /** unix seconds (default: the wall clock) */
+  now?: () => number
+  logger?: Logger
+  /** raw app-compose.json text, for Info.app_name / tcb_info.app_compose ('' if unknown) */
+  appCompose?: string
+  /** dstack vm_config JSON; default: the `config` of this TEE's evidence (carries os_image_hash) */
+  vmConfig?: string
+  /** request the dstack demo certificate (Info.app_cert) at start; default true */
+  demoCert?: boolean
+  /** test seam: replaces the KMS client */
+  kmsClient?: AgentKmsClient
+}
+
+export interface AppAgentEndpoints {
+  socketPath?: string
+  httpUrl?: string
+}
+
+/**
+ * The app agent: runs beside an app inside its TEE, gets the app's keys from a Custos KMS over mutual
+ * attested TLS (GetAppKey), and serves the dstack guest API on a unix socket and/or a loopback port.
+ */
+export class AppAgent {
+  readonly #opts: AppAgentOptions
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #kms: AgentKmsClient
+  #keys: AgentAppKeys | undefined
+  #appCert = ''
+  #vmConfig = ''
+  #listeners: GuestListeners | undefined
+  #app: Hono | undefined
+
+  constructor(opts: AppAgentOptions) {
+    this.#opts = opts
+    this.#log = (opts.logger ?? nullLogger).child({ module: 'agent' })
+    this.#now = opts.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#kms =
+      opts.kmsClient ??
+      createAgentKmsClient({
+        tee: opts.tee,
+        kmsUrl: opts.kmsUrl,
+        verifier: opts.verifier,
+        now: this.#now,
+        logger: this.#log,
+      })
+  }
+
+  /** true once the app keys are held */
+  get ready(): boolean {
+    return this.#keys !== undefined
+  }
+
+  /** the guest API app (in-process requests: `agent.app.request('/GetKey', …)`) — after start() or fetchKeys() */
+  get app(): Hono {
+    if (!this.#app) throw new AgentError('AGENT_NOT_READY', 'the agent has no app keys yet: call start() first')
+    return this.#app
+  }
+
+  get endpoints(): AppAgentEndpoints {
+    return {
+      ...(this.#listeners?.socketPath ? { socketPath: this.#listeners.socketPath } : {}),
+      ...(this.#listeners?.httpUrl ? { httpUrl: this.#listeners.httpUrl } : {}),
+    }
+  }
+
+  #context(): GuestContext {
+    return {
+      tee: this.#opts.tee,
+      verifier: this.#opts.verifier,
+      now: this.#now,
+      keys: () => {
+        if (!this.#keys) throw new AgentError('AGENT_NOT_READY', 'the agent has no app keys (stopped or not started)')
+        return this.#keys
+      },
+      vmConfig: this.#vmConfig,
+      appCompose: this.#opts.appCompose ?? '',
+      appCert: () => this.#appCert,
+      signCert: (csr, sig) => this.#kms.signCert(csr, sig, this.#vmConfig),
+      logger: this.#log,
+    }
+  }
+
+  /** GetAppKey from the KMS (and the demo certificate); builds the guest API. No listener is opened. */
+  async fetchKeys(): Promise<void> {
+    if (this.#keys) return
+    if (this.#opts.vmConfig !== undefined) this.#vmConfig = this.#opts.vmConfig
+    else {
+      try {
+        this.#vmConfig = (await this.#opts.tee.attest(new Uint8Array(64))).config
+      } catch (e) {
+        throw new AgentError('AGENT_TEE_FAILED', 'the TEE did not produce evidence', {}, { cause: e })
+      }
+    }
+    this.#keys = await this.#kms.getAppKey(this.#vmConfig)
+    this.#log.info({ kms: this.#opts.kmsUrl, gatewayAppId: this.#keys.gatewayAppId }, 'app keys received')
+    const ctx = this.#context()
+    if (this.#opts.demoCert !== false) {
+      try {
+        this.#appCert = await issueDemoCertificate(ctx)
+      } catch (e) {
+        this.#log.warn({ reason: explain(e) }, 'demo certificate not issued; Info.app_cert stays empty')
+      }
+    }
+    this.#app = createGuestApi(ctx)
+  }
+
+  /** Fetch the app keys, then serve the guest API on the configured socket / port. */
+  async start(): Promise<AppAgentEndpoints> {
+    await this.fetchKeys()
+    if (this.#opts.socketPath !== undefined || this.#opts.port !== undefined) {
+      this.#listeners = await serveGuestApi(this.app, {
+        ...(this.#opts.socketPath !== undefined ? { socketPath: this.#opts.socketPath } : {}),
+        ...(this.#opts.port !== undefined ? { port: this.#opts.port } : {}),
+        ...(this.#opts.host !== undefined ? { host: this.#opts.host } : {}),
+      })
+      this.#log.info(this.endpoints, 'guest API listening')
+    }
+    return this.endpoints
+  }
+
+  /** Close listeners and the KMS connection, and wipe the app keys. */
+  async stop(): Promise<void> {
+    await this.#listeners?.close()
+    this.#listeners = undefined
+    this.#kms.close()
+    if (this.#keys) {
+      this.#keys.k256Key.wipe()
+      this.#keys.diskCryptKey.wipe()
+      this.#keys.envCryptKey.wipe()
+      this.#keys = undefined
+    }
+  }
+}
+
+/** `new AppAgent(opts)` (nothing started). */
+export function createAppAgent(opts: AppAgentOptions): AppAgent {
+  return new AppAgent(opts)
+}
+
+/** Create an agent, fetch its keys and open its listeners; on failure nothing is left open. */
+export async function startAppAgent(opts: AppAgentOptions): Promise<AppAgent> {
+  const agent = new AppAgent(opts)
+  try {
+    await agent.start()
+  } catch (e) {
+    await agent.stop()
+    throw e
+  }
+  return agent
+}

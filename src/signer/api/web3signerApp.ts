@@ -1,0 +1,105 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { toHex } from '../../crypto/index.js'
+import { type Logger, nullLogger } from '../../log.js'
+import { type SignerService, SignerServiceError } from '../service/index.js'
+import { acceptsJson, errorResponse, logIfUnexpected, readJson } from './httpErrors.js'
+
+export interface Web3SignerAppOptions {
+  logger?: Logger
+  /** Largest sign request body in bytes; default 256 KiB (a full block with blobs commitments fits easily). */
+  maxBodyBytes?: number
+}
+
+export const DEFAULT_SIGN_BODY_LIMIT = 256 * 1024
+
+/**
+ * Web3Signer-compatible eth2 API (Consensys/web3signer openapi-specs/eth2; remote-signer.md §1):
+ *
+ * - `POST /api/v1/eth2/sign/{pubkey}`: 200 signature (`{"signature":"0x…"}` when Accept has application/json or
+ *   *\/*, else the bare 0x-hex as text/plain); 400 bad body / signingRoot mismatch / wrong network; 404 unknown
+ *   key; 412 slashing protection; 413 body too large. Errors are `{message}` or text, by the same Accept rule.
+ * - `GET /api/v1/eth2/publicKeys`: bare JSON array of 0x-hex keys.
+ * - `GET /api/v1/eth2/highWatermark`: `{}` (no high watermark is ever set by this signer).
+ * - `GET /api/v1/eth2/attestation/{pubkey}` (Custos extension): the key's attestation, see `KeyAttestation`.
+ * - `GET /upcheck`: `{"status":"OK"}` for Accept: application/json (Lodestar), `OK` text otherwise.
+ * - `GET /healthcheck`: 200/503 `{status, checks:[{id,status}], outcome}`.
+ * - `POST /reload` → 202 `{status:"accepted", message}`; `GET /reload` → `{status, lastOperationTime?, lastError?}`.
+ */
+export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions = {}): Hono {
+  const log = (opts.logger ?? nullLogger).child({ module: 'signer-api' })
+  const maxSize = opts.maxBodyBytes ?? DEFAULT_SIGN_BODY_LIMIT
+  const app = new Hono()
+  const wantsJson = (accept: string | undefined) => acceptsJson(accept, true)
+
+  app.onError((err, c) => {
+    logIfUnexpected(log, err, c.req.path)
+    return errorResponse(c, err, wantsJson(c.req.header('accept')))
+  })
+  app.notFound((c) => c.json({ message: 'no such endpoint' }, 404))
+
+  app.post(
+    '/api/v1/eth2/sign/:identifier',
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new SignerServiceError('SIGNER_BODY_TOO_LARGE', `request body is larger than ${maxSize} bytes`),
+          wantsJson(c.req.header('accept')),
+        ),
+    }),
+    async (c) => {
+      const body = await readJson(c)
+      const signature = `0x${toHex(await service.sign(c.req.param('identifier'), body))}`
+      if (wantsJson(c.req.header('accept'))) return c.json({ signature })
+      return c.text(signature)
+    },
+  )
+
+  app.get('/api/v1/eth2/publicKeys', (c) => c.json(service.publicKeys()))
+  app.get('/api/v1/eth2/highWatermark', (c) => c.json({}))
+  app.get('/api/v1/eth2/attestation/:pubkey', (c) => {
+    const a = service.keyAttestation(c.req.param('pubkey'))
+    return c.json({
+      pubkey: a.pubkey,
+      report_data: a.reportData,
+      attestation: a.attestation,
+      platform: a.platform,
+      simulated: a.simulated,
+    })
+  })
+
+  app.get('/upcheck', (c) => (acceptsJson(c.req.header('accept'), false) ? c.json({ status: 'OK' }) : c.text('OK')))
+
+  app.get('/healthcheck', (c) => {
+    const h = service.health()
+    const up = (ok: boolean) => (ok ? 'UP' : 'DOWN')
+    const status = up(h.ok)
+    return c.json(
+      {
+        status,
+        checks: [
+          { id: 'keys-check', status: 'UP', keys: h.keys },
+          { id: 'slashing-db', status: up(h.slashingDb) },
+        ],
+        outcome: status,
+      },
+      h.ok ? 200 : 503,
+    )
+  })
+
+  app.post('/reload', async (c) => {
+    if (service.reloadStatus().status === 'running') {
+      return c.json({ status: 'running', message: 'a reload is already running' }, 409)
+    }
+    void service.reload().catch((e) => logIfUnexpected(log, e, '/reload'))
+    return c.json({ status: 'accepted', message: 'reload of the stored keys started' }, 202)
+  })
+  app.get('/reload', (c) => {
+    const { keys: _keys, ...status } = service.reloadStatus()
+    return c.json(status)
+  })
+
+  return app
+}

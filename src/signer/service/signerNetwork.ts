@@ -1,0 +1,57 @@
+import { fromHex } from '../../crypto/index.js'
+import { isKnownNetwork, KNOWN_NETWORKS, type NetworkConfig } from '../signing/index.js'
+import { SignerServiceError } from './errors.js'
+
+/** The network a signer serves, as the `[signer]` config names it. */
+export interface SignerNetworkInput {
+  /** mainnet | sepolia | holesky | hoodi, or "custom" (then the three values below are required). */
+  network: string
+  /** 0x-hex 32 bytes; overrides the known network's value, required for custom networks. */
+  genesisValidatorsRoot?: string
+  /** 0x-hex 4 bytes; overrides the known network's value, required for custom networks. */
+  genesisForkVersion?: string
+  /** 0x-hex 4 bytes: pins voluntary exits after Deneb (EIP-7044); optional for custom networks. */
+  capellaForkVersion?: string
+}
+
+export type SignerNetwork = NetworkConfig & { genesisValidatorsRoot: Uint8Array }
+
+function bytes(value: string, n: number, key: string): Uint8Array {
+  if (!new RegExp(`^0x[0-9a-fA-F]{${2 * n}}$`).test(value)) {
+    throw new SignerServiceError('SIGNER_BAD_CONFIG', `[signer] ${key} must be 0x-prefixed hex of ${n} bytes`)
+  }
+  return fromHex(value)
+}
+
+/**
+ * Resolve the configured network. A signer always knows its genesis_validators_root: it binds slashing
+ * protection and refuses sign requests whose fork_info names another network.
+ */
+export function resolveSignerNetwork(input: SignerNetworkInput): SignerNetwork {
+  const base: NetworkConfig | undefined = isKnownNetwork(input.network) ? KNOWN_NETWORKS[input.network] : undefined
+  if (!base && input.network !== 'custom') {
+    throw new SignerServiceError(
+      'SIGNER_BAD_CONFIG',
+      `[signer] network must be one of ${Object.keys(KNOWN_NETWORKS).join(', ')} or custom`,
+    )
+  }
+  const gvr = input.genesisValidatorsRoot
+    ? bytes(input.genesisValidatorsRoot, 32, 'genesis_validators_root')
+    : base?.genesisValidatorsRoot
+  const gfv = input.genesisForkVersion
+    ? bytes(input.genesisForkVersion, 4, 'genesis_fork_version')
+    : base?.genesisForkVersion
+  if (!gvr || !gfv) {
+    throw new SignerServiceError(
+      'SIGNER_BAD_CONFIG',
+      '[signer] a custom network needs genesis_validators_root and genesis_fork_version',
+    )
+  }
+  const capella = input.capellaForkVersion ? bytes(input.capellaForkVersion, 4, 'capella_fork_version') : undefined
+  return {
+    ...(base ?? { name: 'custom' }),
+    genesisForkVersion: gfv,
+    genesisValidatorsRoot: gvr,
+    ...(capella ? { capellaForkVersion: capella } : {}),
+  } as SignerNetwork
+}

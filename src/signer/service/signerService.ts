@@ -1,0 +1,388 @@
+import { randomBytes } from 'node:crypto'
+import { encodeVersionedAttestation } from '../../attestation/index.js'
+import { equalBytes, fromHex, toHex } from '../../crypto/index.js'
+import { explain } from '../../errors.js'
+import { type Logger, nullLogger } from '../../log.js'
+import type { Store } from '../../store/index.js'
+import type { TeePlatform } from '../../tee/index.js'
+import { SignerError } from '../errors.js'
+import { blsKeyReportData, decryptKeystore, generateBlsKey, getBls, signRoot } from '../keys/index.js'
+import { prepareSignRequest } from '../signing/index.js'
+import { parseInterchangeV5, SlashingError, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
+import { SignerServiceError } from './errors.js'
+import { KeyedMutex } from './keyedMutex.js'
+import { KeyRepository, type SignerKeyRow, secretName } from './keyRepository.js'
+import { pubkeyHex } from './pubkeyHex.js'
+import type { SignerNetwork } from './signerNetwork.js'
+import {
+  SIGNER_KEYS_DOMAIN,
+  SIGNER_SLASHING_DOMAIN,
+  signerKeyMigrations,
+  slashingStoreMigrations,
+} from './storeMigrations.js'
+import type {
+  DeleteResult,
+  DeleteStatus,
+  ImportStatus,
+  KeyAttestation,
+  KeystoreImport,
+  LoadedKey,
+  ReloadStatus,
+  SignerHealth,
+  SignerKeyInfo,
+  SignerServiceOptions,
+} from './types.js'
+
+const ADMIN = '\u0000admin'
+
+/**
+ * The validator remote signer: sealed BLS keys, each with an attestation binding its public key, and EIP-3076
+ * slashing protection in the node's SQLite store.
+ *
+ * `sign` order: compute the signing root from the typed payload (never trust the client's) → take the key's
+ * mutex → check-and-record in ONE durable transaction (synchronous=FULL) → BLS-sign → release. A signature for a
+ * block or attestation therefore never leaves the process unless its record is committed, and two racing
+ * requests for one key are decided one after the other. Key import, generation, deletion and reload are
+ * serialised among themselves.
+ */
+export class SignerService {
+  readonly network: SignerNetwork
+  readonly strategy: SlashingStrategy
+  readonly #store: Store
+  readonly #tee: TeePlatform
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #rng: (length: number) => Uint8Array
+  readonly #repo: KeyRepository
+  readonly #slashing: SlashingProtection
+  readonly #locks = new KeyedMutex()
+  #keys = new Map<string, LoadedKey>()
+  #reload: ReloadStatus = { status: 'idle' }
+  #closed = false
+
+  constructor(opts: SignerServiceOptions) {
+    if (opts.network?.genesisValidatorsRoot?.length !== 32) {
+      throw new SignerServiceError('SIGNER_BAD_CONFIG', 'the signer network needs a 32-byte genesis_validators_root')
+    }
+    this.network = opts.network
+    this.#store = opts.store
+    this.#tee = opts.tee
+    this.#log = (opts.logger ?? nullLogger).child({ module: 'signer' })
+    this.#now = opts.now ?? Date.now
+    this.#rng = opts.rng ?? ((n) => new Uint8Array(randomBytes(n)))
+    this.#store.migrate(SIGNER_KEYS_DOMAIN, signerKeyMigrations)
+    this.#store.migrate(SIGNER_SLASHING_DOMAIN, slashingStoreMigrations())
+    this.#repo = new KeyRepository(this.#store)
+    this.#slashing = new SlashingProtection(this.#store.db, {
+      ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      logger: this.#log,
+    })
+    this.strategy = this.#slashing.strategy
+    const errors = this.#load()
+    this.#log.info(
+      { keys: this.#keys.size, errors, network: this.network.name, strategy: this.strategy, tee: this.#tee.driver },
+      'signer started',
+    )
+  }
+
+  /** Loaded keys, oldest first. */
+  listKeys(): SignerKeyInfo[] {
+    return [...this.#keys.values()].map(({ row }) => ({
+      pubkey: `0x${row.pubkey}`,
+      origin: row.origin,
+      path: row.path,
+      uuid: row.uuid,
+      createdAt: row.createdAt,
+    }))
+  }
+
+  /** 0x-hex public keys of the loaded keys (Web3Signer `publicKeys`). */
+  publicKeys(): string[] {
+    return [...this.#keys.keys()].map((k) => `0x${k}`)
+  }
+
+  /** The stored attestation of a loaded key; SIGNER_UNKNOWN_KEY (404) otherwise. */
+  keyAttestation(pubkey: string): KeyAttestation {
+    const key = this.#key(pubkeyHex(pubkey))
+    return {
+      pubkey: `0x${key.row.pubkey}`,
+      reportData: `0x${toHex(blsKeyReportData(key.publicKey))}`,
+      attestation: `0x${key.row.attestation}`,
+      platform: this.#tee.platform,
+      simulated: this.#tee.simulated,
+    }
+  }
+
+  /**
+   * Sign a Web3Signer request body for `pubkey` → 96-byte signature. Throws SignerError (400/404),
+   * SignerServiceError (400 wrong network) or SlashingError (412: refused, nothing signed).
+   */
+  async sign(pubkey: string, body: unknown): Promise<Uint8Array> {
+    this.#assertOpen()
+    const hex = pubkeyHex(pubkey)
+    this.#key(hex)
+    const prep = prepareSignRequest(body, { network: this.network })
+    const gvr = this.network.genesisValidatorsRoot
+    if (prep.genesisValidatorsRoot && !equalBytes(prep.genesisValidatorsRoot, gvr)) {
+      throw new SignerServiceError(
+        'SIGNER_WRONG_NETWORK',
+        `fork_info.genesis_validators_root is not the ${this.network.name} network this signer serves`,
+      )
+    }
+    const subject = prep.slashing
+    if (!subject) return signRoot(this.#key(hex).secretKey, prep.signingRoot)
+    return this.#locks.run(hex, () => {
+      const key = this.#key(hex) // may have been deleted while queued
+      if (subject.kind === 'block') {
+        this.#slashing.checkAndRecordBlock(key.publicKey, subject.slot, prep.signingRoot, gvr)
+      } else {
+        this.#slashing.checkAndRecordAttestation(key.publicKey, subject.source, subject.target, prep.signingRoot, gvr)
+      }
+      // The record is committed (synchronous=FULL) before the signature exists.
+      return signRoot(key.secretKey, prep.signingRoot)
+    })
+  }
+
+  /** Generate a fresh key inside the TEE (EIP-2333 from fresh entropy), attest it and seal it. */
+  async generateKey(): Promise<SignerKeyInfo & { attestation: string }> {
+    this.#assertOpen()
+    const key = generateBlsKey(this.#rng)
+    try {
+      const attestation = await this.#attest(key.publicKey)
+      const row: SignerKeyRow = {
+        pubkey: toHex(key.publicKey),
+        origin: 'generated',
+        path: key.path,
+        uuid: null,
+        attestation,
+        createdAt: this.#now(),
+      }
+      await this.#locks.run(ADMIN, () => this.#persist([{ row, publicKey: key.publicKey, secretKey: key.secretKey }]))
+      this.#log.info({ pubkey: `0x${row.pubkey}`, origin: 'generated' }, 'signer key added')
+      return { ...this.listKeys().find((k) => k.pubkey === `0x${row.pubkey}`)!, attestation: `0x${attestation}` }
+    } catch (e) {
+      key.secretKey.wipe()
+      throw e
+    }
+  }
+
+  /**
+   * Keymanager import. A slashing interchange that is malformed or for another network fails the whole request
+   * (SlashingError / SignerServiceError, 400) before anything is decrypted. Each keystore then gets its own
+   * status: `error` (bad JSON, bad keystore, wrong password), `duplicate` (already loaded, or repeated in the
+   * request) or `imported`. The interchange and every imported key are written in ONE transaction.
+   */
+  async importKeystores(items: KeystoreImport[], slashingProtection?: unknown): Promise<ImportStatus[]> {
+    this.#assertOpen()
+    const interchange = slashingProtection === undefined ? undefined : this.#checkInterchange(slashingProtection)
+    return this.#locks.run(ADMIN, async () => {
+      const statuses: ImportStatus[] = []
+      const fresh: LoadedKey[] = []
+      const seen = new Set<string>()
+      try {
+        for (const [i, item] of items.entries()) {
+          try {
+            const dec = await decryptKeystore(item.keystore, item.password)
+            const hex = toHex(dec.publicKey)
+            if (seen.has(hex) || this.#keys.has(hex) || this.#repo.has(hex)) {
+              dec.secretKey.wipe()
+              statuses[i] = { status: 'duplicate' }
+              continue
+            }
+            seen.add(hex)
+            const attestation = await this.#attest(dec.publicKey)
+            const row: SignerKeyRow = {
+              pubkey: hex,
+              origin: 'imported',
+              path: dec.path,
+              uuid: dec.uuid,
+              attestation,
+              createdAt: this.#now(),
+            }
+            fresh.push({ row, publicKey: dec.publicKey, secretKey: dec.secretKey })
+            statuses[i] = { status: 'imported' }
+          } catch (e) {
+            statuses[i] = { status: 'error', message: explain(e, 'keystore import failed') }
+          }
+        }
+        this.#persist(fresh, interchange)
+      } catch (e) {
+        for (const k of fresh) k.secretKey.wipe()
+        throw e
+      }
+      for (const k of fresh) this.#log.info({ pubkey: `0x${k.row.pubkey}`, origin: 'imported' }, 'signer key added')
+      return statuses
+    })
+  }
+
+  /**
+   * Keymanager delete: stop signing with each key (waiting for its in-flight request), delete its secret and row,
+   * then export the slashing history of the deleted and not_active keys. History is kept, never deleted.
+   */
+  async deleteKeys(pubkeys: string[]): Promise<DeleteResult> {
+    this.#assertOpen()
+    return this.#locks.run(ADMIN, async () => {
+      const gvr = this.network.genesisValidatorsRoot
+      const withHistory = new Set(this.#slashing.listPubkeys(gvr).map((p) => toHex(p)))
+      const data: DeleteStatus[] = []
+      const exported: string[] = []
+      for (const [i, raw] of pubkeys.entries()) {
+        let hex: string
+        try {
+          hex = pubkeyHex(raw)
+        } catch (e) {
+          data[i] = { status: 'error', message: explain(e) }
+          continue
+        }
+        // Disable first: once removed from the map under the key's lock, no further signature can be made.
+        const removed = await this.#locks.run(hex, () => {
+          const key = this.#keys.get(hex)
+          this.#keys.delete(hex)
+          return key
+        })
+        const stored = this.#repo.has(hex)
+        if (removed || stored) {
+          try {
+            this.#store.transaction(() => {
+              this.#store.secrets.delete(secretName(hex))
+              this.#repo.delete(hex)
+            })
+          } catch (e) {
+            this.#log.error({ pubkey: `0x${hex}`, reason: explain(e) }, 'signer key delete failed')
+            data[i] = { status: 'error', message: 'the key was disabled but could not be removed from the store' }
+            exported.push(hex)
+            continue
+          }
+          removed?.secretKey.wipe()
+          this.#log.info({ pubkey: `0x${hex}` }, 'signer key deleted')
+          data[i] = { status: 'deleted' }
+          exported.push(hex)
+        } else if (withHistory.has(hex)) {
+          data[i] = { status: 'not_active' }
+          exported.push(hex)
+        } else {
+          data[i] = { status: 'not_found' }
+        }
+      }
+      const unique = [...new Set(exported)].map((h) => fromHex(h))
+      return { data, slashingProtection: this.#slashing.exportInterchange(gvr, unique) }
+    })
+  }
+
+  /** Re-read the keys from the store (Web3Signer `/reload`). */
+  async reload(): Promise<ReloadStatus> {
+    this.#assertOpen()
+    this.#reload = { status: 'running', lastOperationTime: this.#now() }
+    return this.#locks.run(ADMIN, () => {
+      try {
+        const errors = this.#load()
+        this.#reload = {
+          status: errors === 0 ? 'completed' : 'completed_with_errors',
+          lastOperationTime: this.#now(),
+          keys: this.#keys.size,
+          ...(errors > 0 ? { lastError: `${errors} stored key(s) could not be loaded` } : {}),
+        }
+      } catch (e) {
+        this.#reload = { status: 'failed', lastOperationTime: this.#now(), lastError: explain(e, 'reload failed') }
+      }
+      return this.reloadStatus()
+    })
+  }
+
+  reloadStatus(): ReloadStatus {
+    return { ...this.#reload }
+  }
+
+  /** Liveness of the key set and the slashing database. */
+  health(): SignerHealth {
+    let slashingDb = false
+    try {
+      slashingDb =
+        !this.#closed && this.#store.db.prepare('SELECT count(*) FROM slashing_validators').get() !== undefined
+    } catch {
+      slashingDb = false
+    }
+    return { ok: slashingDb && !this.#closed, keys: this.#keys.size, slashingDb }
+  }
+
+  /** Wipe the in-memory keys; the store stays open (the node owns it). */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const k of this.#keys.values()) k.secretKey.wipe()
+    this.#keys.clear()
+  }
+
+  #key(hex: string): LoadedKey {
+    const key = this.#keys.get(hex)
+    if (!key) throw new SignerError('SIGNER_UNKNOWN_KEY', 'no key with this public key is loaded in this signer')
+    return key
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SignerServiceError('SIGNER_CLOSED', 'the signer service is closed')
+  }
+
+  async #attest(publicKey: Uint8Array): Promise<string> {
+    return toHex(encodeVersionedAttestation(await this.#tee.attest(blsKeyReportData(publicKey))))
+  }
+
+  #checkInterchange(input: unknown): unknown {
+    let doc = input
+    if (typeof input === 'string') {
+      try {
+        doc = JSON.parse(input)
+      } catch {
+        throw new SignerServiceError('SIGNER_BAD_REQUEST', 'slashing_protection is not valid JSON (EIP-3076 v5)')
+      }
+    }
+    const parsed = parseInterchangeV5(doc)
+    if (!equalBytes(parsed.genesisValidatorsRoot, this.network.genesisValidatorsRoot)) {
+      throw new SlashingError(
+        'SIGNER_INTERCHANGE_GVR_MISMATCH',
+        `slashing_protection is for another genesis_validators_root than the ${this.network.name} network; nothing was imported`,
+      )
+    }
+    return doc
+  }
+
+  /** Write keys (and an interchange) in one transaction, then load the keys. */
+  #persist(keys: LoadedKey[], interchange?: unknown): void {
+    this.#store.transaction(() => {
+      if (interchange !== undefined) this.#slashing.importInterchange(interchange, this.network.genesisValidatorsRoot)
+      for (const k of keys) {
+        this.#store.secrets.put(secretName(k.row.pubkey), k.secretKey)
+        this.#repo.insert(k.row)
+      }
+    })
+    for (const k of keys) this.#keys.set(k.row.pubkey, k)
+  }
+
+  /** (Re)load every stored key; returns how many could not be loaded. */
+  #load(): number {
+    const next = new Map<string, LoadedKey>()
+    let errors = 0
+    for (const row of this.#repo.all()) {
+      try {
+        const secretKey = this.#store.secrets.get(secretName(row.pubkey))
+        if (!secretKey) throw new Error('sealed secret missing')
+        const publicKey = fromHex(row.pubkey)
+        if (!equalBytes(getBls().publicKey(secretKey.expose()), publicKey)) {
+          secretKey.wipe()
+          throw new Error('sealed secret does not match the public key')
+        }
+        next.set(row.pubkey, { row, publicKey, secretKey })
+      } catch (e) {
+        errors++
+        this.#log.error(
+          { pubkey: `0x${row.pubkey}`, reason: explain(e, (e as Error).message) },
+          'signer key not loaded',
+        )
+      }
+    }
+    const old = this.#keys
+    this.#keys = next
+    for (const k of old.values()) k.secretKey.wipe()
+    return errors
+  }
+}

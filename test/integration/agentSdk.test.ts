@@ -1,0 +1,187 @@
+/**
+ * The app agent against a running devnet KMS, driven by the UNMODIFIED `@phala/dstack-sdk` over the unix
+ * socket and over HTTP: keys (chain to GetMeta.k256_pubkey), quotes (verify with the simulated verifier),
+ * info (identity), TLS keys (chain to the KMS root CA).
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { DstackClient } from '@phala/dstack-sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AppAgent, attestationFromQuoteReply, startAppAgent } from '../../src/agent/index.js'
+import { createVerifier, type EvidenceVerifier } from '../../src/attestation/index.js'
+import { fromHex, toHex } from '../../src/crypto/index.js'
+import { getGuestKey, guestPublicKey, recoverGuestKeyChain } from '../../src/kms/crypto/index.js'
+import { memoryLogger, nullLogger } from '../../src/log.js'
+import { readRaTlsCertificate } from '../../src/net/index.js'
+import { type Config, callKmsAsWorkload, type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'
+import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
+import { rawRequest } from '../support/http.js'
+
+let home: string
+let net: Devnet
+let appCfg: Config
+let verifier: EvidenceVerifier
+let agent: AppAgent
+let meta: { k256_pubkey: string; ca_cert: string }
+let appKey: { k256_key: string; k256_signature: string }
+const agentLog = memoryLogger()
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'custos-agent-sdk-'))
+  net = await startDevnet({ home, nodes: 1, basePort: 0, logger: nullLogger })
+  appCfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
+  const tee = await createPlatform(appCfg)
+  verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(appCfg) })
+  agent = await startAppAgent({
+    tee,
+    kmsUrl: net.urls[0]!,
+    verifier,
+    socketPath: join(home, 'dstack.sock'),
+    port: 0,
+    appCompose: readFileSync(resolve(home, 'demo-app-compose.json'), 'utf8'),
+    logger: agentLog,
+  })
+  meta = (await rawRequest(`${net.urls[0]}/prpc/GetMeta?json`, { method: 'GET' })).json() as typeof meta
+  // the same app's keys fetched independently (reference for byte compatibility)
+  const r = await callKmsAsWorkload({ config: appCfg, kmsUrl: net.urls[0]!, method: 'GetAppKey', body: {}, tee })
+  appKey = r.body as typeof appKey
+}, 120_000)
+
+afterAll(async () => {
+  await agent?.stop()
+  await net?.close()
+  if (home) rmSync(home, { recursive: true, force: true })
+})
+
+const endpoints = () => [
+  ['unix socket', agent.endpoints.socketPath!],
+  ['HTTP port', agent.endpoints.httpUrl!],
+]
+
+describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (kind) => {
+  const client = () => new DstackClient(endpoints().find(([k]) => k === kind)![1])
+
+  it('getKey: the KMS app key derivation, chain recovering to GetMeta.k256_pubkey', async () => {
+    for (const algorithm of ['secp256k1', 'ed25519']) {
+      const r = await client().getKey('wallet/eth', 'ethereum', algorithm)
+      expect(r.key).toHaveLength(32)
+      expect(r.signature_chain).toHaveLength(2)
+      const ref = getGuestKey({
+        appK256Key: fromHex(appKey.k256_key),
+        k256Signature: fromHex(appKey.k256_signature),
+        path: 'wallet/eth',
+        purpose: 'ethereum',
+        algorithm,
+      })
+      expect(toHex(r.key)).toBe(toHex(ref.key))
+      const walked = recoverGuestKeyChain({
+        appId: fromHex(net.demoApp.appId),
+        purpose: 'ethereum',
+        publicKey: guestPublicKey(r.key, algorithm),
+        signatureChain: r.signature_chain,
+      })
+      expect(toHex(walked.rootPubkey)).toBe(meta.k256_pubkey)
+    }
+  })
+
+  it('getQuote: verifies with the simulated verifier and commits to the asked report_data', async () => {
+    const asked = new Uint8Array(40).map((_, i) => i + 1)
+    const q = await client().getQuote(asked)
+    const padded = new Uint8Array(64)
+    padded.set(asked)
+    expect(q.report_data).toBe(toHex(padded))
+    const id = await verifier.verify(attestationFromQuoteReply(q), {
+      now: Math.floor(Date.now() / 1000),
+      expectedReportData: padded,
+    })
+    expect(toHex(id.appId)).toBe(net.demoApp.appId)
+    expect(q.replayRtmrs()[3]).toBe(toHex(id.measurements.rtmr![3]))
+  })
+
+  it('info: app_id / compose_hash of the attested identity, tcb_info parsed', async () => {
+    const info = await client().info()
+    expect(info.app_id).toBe(net.demoApp.appId)
+    expect(info.compose_hash).toBe(net.demoApp.composeHash)
+    expect(info.app_name).toBe('demo-app')
+    expect(info.tcb_info.compose_hash).toBe(net.demoApp.composeHash)
+    expect(info.tcb_info.rtmr3).toMatch(/^[0-9a-f]{96}$/)
+    expect(info.app_cert).toContain('BEGIN CERTIFICATE')
+  })
+
+  it('getTlsKey: KMS-issued chain to the root CA, for the returned key', async () => {
+    const r = await client().getTlsKey({
+      subject: 'demo.app.example',
+      altNames: ['demo.app.example'],
+      usageRaTls: true,
+    })
+    expect(r.certificate_chain).toHaveLength(3)
+    const [leaf, appCa, root] = r.certificate_chain.map((p) => new X509Certificate(p))
+    expect(leaf!.verify(appCa!.publicKey)).toBe(true)
+    expect(appCa!.verify(root!.publicKey)).toBe(true)
+    expect(r.certificate_chain[2]).toBe(meta.ca_cert)
+    expect(leaf!.subject).toContain('CN=demo.app.example')
+    expect(leaf!.checkPrivateKey(createPrivateKey(r.key))).toBe(true)
+    const ra = readRaTlsCertificate(new Uint8Array(leaf!.raw))
+    expect(toHex(ra.appId!)).toBe(net.demoApp.appId)
+    expect(ra.attestation?.length ?? 0).toBeGreaterThan(0)
+    expect(r.asUint8Array().length).toBeGreaterThan(100)
+  })
+})
+
+describe('agent endpoints and start-up', () => {
+  it('the SDK finds the agent through DSTACK_SIMULATOR_ENDPOINT', async () => {
+    const prev = process.env.DSTACK_SIMULATOR_ENDPOINT
+    process.env.DSTACK_SIMULATOR_ENDPOINT = agent.endpoints.socketPath
+    try {
+      const client = new DstackClient()
+      const r = await client.getKey('env/path', 'p')
+      const walked = recoverGuestKeyChain({
+        appId: fromHex(net.demoApp.appId),
+        purpose: 'p',
+        publicKey: guestPublicKey(r.key, 'secp256k1'),
+        signatureChain: r.signature_chain,
+      })
+      expect(toHex(walked.rootPubkey)).toBe(meta.k256_pubkey)
+      expect((await client.info()).app_id).toBe(net.demoApp.appId)
+    } finally {
+      if (prev === undefined) delete process.env.DSTACK_SIMULATOR_ENDPOINT
+      else process.env.DSTACK_SIMULATOR_ENDPOINT = prev
+    }
+  })
+
+  it('an app the KMS policy does not know cannot start an agent', async () => {
+    writeFileSync(resolve(home, 'stranger-compose.json'), '{"name":"stranger"}\n')
+    const cfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'), {
+      tee: { simulated: { app_compose: '../stranger-compose.json' } },
+    })
+    await expect(
+      startAppAgent({
+        tee: await createPlatform(cfg),
+        kmsUrl: net.urls[0]!,
+        verifier,
+        socketPath: join(home, 'stranger.sock'),
+        logger: nullLogger,
+      }),
+    ).rejects.toMatchObject({ code: 'AGENT_KMS_REFUSED', meta: { kmsCode: 'KMS_APP_NOT_ALLOWED' } })
+  })
+
+  it('the agent refuses a KMS whose evidence it does not trust', async () => {
+    await expect(
+      startAppAgent({
+        tee: await createPlatform(appCfg),
+        kmsUrl: net.urls[0]!,
+        verifier: createVerifier({ trustSimulated: false, simulatedRoots: [] }),
+        port: 0,
+        logger: nullLogger,
+      }),
+    ).rejects.toMatchObject({ code: 'AGENT_KMS_UNTRUSTED', meta: { reason: 'NET_PEER_REJECTED' } })
+  })
+
+  it('app keys never reach the agent log', () => {
+    const text = JSON.stringify(agentLog.entries)
+    expect(agentLog.entries.length).toBeGreaterThan(0)
+    expect(text).not.toContain(appKey.k256_key)
+  })
+})
