@@ -2,9 +2,11 @@ import 'reflect-metadata'
 import { Command, CommanderError } from 'commander'
 import { CustosError } from '../errors.js'
 import { registerAgentCommand } from './agentCommand.js'
+import { registerAttestCommand } from './attestCommand.js'
 import { registerConfigCommand } from './configCommand.js'
 import { registerDevCommand } from './devCommand.js'
 import { registerInitCommand } from './initCommand.js'
+import { registerSignerCommand } from './signerCommand.js'
 import { registerStartCommand } from './startCommand.js'
 
 const program = new Command()
@@ -21,6 +23,8 @@ registerInitCommand(program)
 registerStartCommand(program)
 registerDevCommand(program)
 registerAgentCommand(program)
+registerAttestCommand(program)
+registerSignerCommand(program)
 registerConfigCommand(program)
 
 try {

@@ -29,6 +29,13 @@ export const ConfigSchema = z
     tee: z
       .object({
         platform: z.enum(['simulated', 'tdx-tsm', 'gramine', 'dstack', 'nsm']),
+        tsm_dir: z.string().min(1),
+        rtmr3_path: z.string(),
+        gramine_dir: z.string().min(1),
+        gramine_sealing_policy: z.enum(['_sgx_mrenclave', '_sgx_mrsigner']),
+        dstack_socket: z.string().min(1),
+        dstack_platform: z.enum(['tdx', 'nitro']),
+        nsm_helper: z.string().min(1),
         simulated: z
           .object({
             vendor_dir: z.string().min(1),
@@ -47,6 +54,9 @@ export const ConfigSchema = z
         trust_simulated: z.boolean(),
         simulated_roots: z.array(z.string().min(1)),
         insecure_allow_debug: z.boolean(),
+        pccs_url: z.string().url('expected a URL, e.g. https://pccs.example:8081'),
+        collateral_cache_dir: z.string().min(1),
+        offline: z.boolean(),
       })
       .strict(),
     policy: z
@@ -71,6 +81,50 @@ export const ConfigSchema = z
       })
       .strict(),
     metrics: z.object({ enabled: z.boolean() }).strict(),
+    signer: z
+      .object({
+        enabled: z.boolean(),
+        listen: listenAddr,
+        network: z.enum(['mainnet', 'sepolia', 'holesky', 'hoodi', 'custom']),
+        genesis_validators_root: z.union([
+          z.literal(''),
+          z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x + 64 hex'),
+        ]),
+        genesis_fork_version: z.union([z.literal(''), z.string().regex(/^0x[0-9a-fA-F]{8}$/, 'expected 0x + 8 hex')]),
+        slashing_strategy: z.enum(['complete', 'minimal']),
+        max_body_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+        tls: z.enum(['none', 'files', 'ratls']),
+        tls_cert_file: z.string(),
+        tls_key_file: z.string(),
+        tls_client_ca_file: z.string(),
+        keymanager: z
+          .object({
+            enabled: z.boolean(),
+            listen: listenAddr,
+            token_file: z.string().min(1),
+            max_body_bytes: z
+              .number()
+              .int()
+              .min(1024)
+              .max(256 * 1024 * 1024),
+            max_keystores: z.number().int().min(1).max(10_000),
+          })
+          .strict(),
+      })
+      .strict()
+      .superRefine((s, ctx) => {
+        if (s.network === 'custom' && (s.genesis_validators_root === '' || s.genesis_fork_version === ''))
+          ctx.addIssue({
+            code: 'custom',
+            message: 'network = "custom" needs genesis_validators_root and genesis_fork_version',
+          })
+        if (s.tls === 'files' && (s.tls_cert_file === '' || s.tls_key_file === ''))
+          ctx.addIssue({ code: 'custom', message: 'tls = "files" needs tls_cert_file and tls_key_file' })
+      }),
   })
   .strict()
 

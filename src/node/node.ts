@@ -16,6 +16,7 @@ import { createMetrics, type NodeMetrics } from './metrics.js'
 import { createPlatform, simulatedRootsFor, verifierFor } from './platform.js'
 import { createPrpcApp } from './prpc.js'
 import { type Listening, listen } from './server.js'
+import { type RunningSigner, startSigner } from './signerNode.js'
 
 export interface StartOptions {
   /** allow the simulated TEE, trust_simulated and the dev policy */
@@ -36,8 +37,10 @@ export interface RunningNode {
   metrics: NodeMetrics
   /** onboard service while the node has no keys (plain HTTP) */
   onboard?: Listening
-  /** resolves when the KMS main service (HTTPS) is up */
+  /** resolves when the KMS main service (HTTPS) is up (rejects when `[kms] enabled = false`) */
   main: Promise<Listening>
+  /** the validator remote signer, when `[signer] enabled` */
+  signer?: RunningSigner
   close(): Promise<void>
 }
 
@@ -93,10 +96,14 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
   const peerOf = async (incoming: IncomingMessage): Promise<RpcPeer | undefined> =>
     peers.verifySocket(incoming.socket as TLSSocket)
 
+  let signer: RunningSigner | undefined
+  if (cfg.signer.enabled) signer = await startSigner(cfg, { store, tee, logger, now })
+
   let onboard: Listening | undefined
   let closed = false
-  if (!kms.ready && cfg.kms.auto_bootstrap_domain !== '') await bootstrapKeys(kms, cfg.kms.auto_bootstrap_domain)
-  if (!kms.ready) {
+  if (cfg.kms.enabled && !kms.ready && cfg.kms.auto_bootstrap_domain !== '')
+    await bootstrapKeys(kms, cfg.kms.auto_bootstrap_domain)
+  if (cfg.kms.enabled && !kms.ready) {
     const app = createPrpcApp({ ...common, service: 'Onboard', methods: kms.onboardMethods() })
     app.get('/finish', (c) => {
       if (!kms.ready) return c.json({ error: 'no keys yet: call Bootstrap or Onboard first' }, 400)
@@ -109,6 +116,8 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
   const finished = kms.ready ? Promise.resolve() : new Promise<void>((res) => kms.onFinish(() => res()))
 
   const main = (async () => {
+    if (!cfg.kms.enabled)
+      throw new NodeError('NODE_BAD_REQUEST', 'the KMS is disabled in this node ([kms] enabled = false)')
     await finished
     if (onboard) await onboard.close()
     if (closed) throw new NodeError('NODE_BAD_REQUEST', 'node closed before the KMS started')
@@ -138,7 +147,9 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     logger.info({ url: l.url }, 'KMS listening (attested TLS)')
     return l
   })()
-  main.catch((e) => logger.error({ err: (e as Error).message }, 'KMS main service failed to start'))
+  main.catch((e) => {
+    if (cfg.kms.enabled) logger.error({ err: (e as Error).message }, 'KMS main service failed to start')
+  })
 
   return {
     config: cfg,
@@ -151,8 +162,10 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     metrics,
     onboard,
     main,
+    ...(signer ? { signer } : {}),
     async close() {
       closed = true
+      await signer?.close()
       if (onboard) await onboard.close()
       kms.requestFinish()
       const l = await main.catch(() => undefined)

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2'
-import { createNitroVerifier, createVerifier, type EvidenceVerifier, type Identity } from '../attestation/index.js'
+import {
+  createDcapVerifier,
+  createNitroVerifier,
+  createVerifier,
+  type EvidenceVerifier,
+  type Identity,
+} from '../attestation/index.js'
 import { concatBytes, fromHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
+import { collateralProviderFor } from '../net/index.js'
 import {
   createTeePlatform,
   loadOrCreateSimulatedVendor,
@@ -48,7 +55,19 @@ function instanceSeed(machineDir: string): Uint8Array {
 
 /** The configured TEE driver for this node. */
 export async function createPlatform(cfg: Config, logger?: Logger): Promise<TeePlatform> {
-  if (cfg.tee.platform !== 'simulated') return createTeePlatform({ driver: cfg.tee.platform })
+  if (cfg.tee.platform !== 'simulated') {
+    const t = cfg.tee
+    return createTeePlatform(
+      {
+        driver: t.platform,
+        tdxTsm: { tsmDir: t.tsm_dir, rtmr3Path: t.rtmr3_path },
+        gramine: { attestationDir: t.gramine_dir, sealingPolicy: t.gramine_sealing_policy },
+        dstack: { socketPath: t.dstack_socket, platform: t.dstack_platform },
+        nsm: { helperPath: t.nsm_helper },
+      },
+      logger ? { logger } : {},
+    )
+  }
   const s = cfg.tee.simulated
   const vendor = await loadOrCreateSimulatedVendor(homePath(cfg, s.vendor_dir))
   const machineDir = homePath(cfg, s.machine_dir)
@@ -96,12 +115,22 @@ export async function simulatedRootsFor(cfg: Config): Promise<Uint8Array[]> {
 }
 
 /** The evidence verifier this config asks for (simulated roots only when trusted; Nitro root pinned). */
-export async function verifierFor(cfg: Config): Promise<EvidenceVerifier> {
+export async function verifierFor(cfg: Config, logger?: Logger): Promise<EvidenceVerifier> {
+  const a = cfg.attestation
   return createVerifier({
-    trustSimulated: cfg.attestation.trust_simulated,
-    simulatedRoots: cfg.attestation.trust_simulated ? await simulatedRootsFor(cfg) : [],
-    allowDebug: cfg.attestation.insecure_allow_debug,
-    nitro: createNitroVerifier({ allowDebug: cfg.attestation.insecure_allow_debug }),
+    trustSimulated: a.trust_simulated,
+    simulatedRoots: a.trust_simulated ? await simulatedRootsFor(cfg) : [],
+    allowDebug: a.insecure_allow_debug,
+    nitro: createNitroVerifier({ allowDebug: a.insecure_allow_debug }),
+    dcap: createDcapVerifier({
+      allowDebug: a.insecure_allow_debug,
+      collateralProvider: collateralProviderFor({
+        url: a.pccs_url,
+        cacheDir: homePath(cfg, a.collateral_cache_dir),
+        offline: a.offline,
+        ...(logger ? { logger } : {}),
+      }),
+    }),
   })
 }
 

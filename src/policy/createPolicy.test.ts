@@ -69,7 +69,9 @@ describe('createPolicy', () => {
 
   it('refuses backends that do not exist yet, and bad config', () => {
     expect(codeOf(() => createPolicy({ backend: 'evm' }))).toBe('POLICY_BACKEND_UNAVAILABLE')
-    expect(codeOf(() => createPolicy({ backend: 'webhook' }))).toBe('POLICY_BACKEND_UNAVAILABLE')
+    expect(codeOf(() => createPolicy({ backend: 'webhook' }))).toBe('POLICY_BAD_CONFIG')
+    expect(codeOf(() => createPolicy({ backend: 'webhook', url: 'ftp://x/' }))).toBe('POLICY_BAD_CONFIG')
+    expect(createPolicy({ backend: 'webhook', url: 'http://127.0.0.1:9/' }).kind).toBe('webhook')
     expect(codeOf(() => createPolicy({ backend: 'static' }))).toBe('POLICY_BAD_CONFIG')
     expect(codeOf(() => createPolicy({ backend: 'nope' as PolicyBackend }))).toBe('POLICY_BAD_CONFIG')
     expect(codeOf(() => createPolicy({ backend: 'static', file: 'policy.yml' }))).toBe('POLICY_BAD_CONFIG')

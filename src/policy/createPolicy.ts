@@ -4,6 +4,7 @@ import { DevPolicy } from './devPolicy.js'
 import { PolicyError } from './errors.js'
 import { StaticPolicy } from './staticPolicy.js'
 import type { Policy, PolicyBackend } from './types.js'
+import { WebhookPolicy } from './webhookPolicy.js'
 
 export interface PolicyConfig {
   backend: PolicyBackend
@@ -13,9 +14,13 @@ export interface PolicyConfig {
   gatewayAppId?: string
   /** static: re-read interval in ms (default 250) */
   reloadIntervalMs?: number
+  /** webhook: the dstack auth API base URL (`user:pass@` is sent as Basic auth, never logged) */
+  url?: string
+  /** webhook: per-call deadline in ms (default 5000) */
+  timeoutMs?: number
 }
 
-/** Build the configured policy backend. `evm` and `webhook` are not available yet (PolicyError). */
+/** Build the configured policy backend. `evm` is not available yet (PolicyError). */
 export function createPolicy(config: PolicyConfig, logger: Logger = nullLogger): Policy {
   switch (config.backend) {
     case 'static':
@@ -31,8 +36,18 @@ export function createPolicy(config: PolicyConfig, logger: Logger = nullLogger):
         logger,
         ...(config.gatewayAppId !== undefined ? { gatewayAppId: config.gatewayAppId } : {}),
       })
-    case 'evm':
     case 'webhook':
+      if (!config.url)
+        throw new PolicyError(
+          'POLICY_BAD_CONFIG',
+          'the webhook policy needs a url: set [policy] webhook_url = "http://127.0.0.1:8090/"',
+        )
+      return new WebhookPolicy({
+        url: config.url,
+        logger,
+        ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
+      })
+    case 'evm':
       throw new PolicyError(
         'POLICY_BACKEND_UNAVAILABLE',
         `policy backend "${config.backend}" is not available yet in this Custos; use "static" (or "dev" for development)`,
@@ -41,7 +56,7 @@ export function createPolicy(config: PolicyConfig, logger: Logger = nullLogger):
     default:
       throw new PolicyError(
         'POLICY_BAD_CONFIG',
-        `unknown policy backend ${JSON.stringify((config as { backend: unknown }).backend)}: use "static" or "dev"`,
+        `unknown policy backend ${JSON.stringify((config as { backend: unknown }).backend)}: use "static", "webhook" or "dev"`,
       )
   }
 }

@@ -6,6 +6,18 @@ describe('policy public surface', () => {
     expect(Object.keys(policy).sort()).toEqual(
       [
         'DENY',
+        'AUTH_BACKEND_UNAVAILABLE',
+        'AUTH_INVALID_REQUEST',
+        'AuthInfoResponseSchema',
+        'BootAuthRequestSchema',
+        'BootAuthResponseSchema',
+        'WEBHOOK_DEFAULT_TIMEOUT_MS',
+        'WEBHOOK_UNAVAILABLE',
+        'WebhookPolicy',
+        'bootInfoFromRequest',
+        'createAuthApp',
+        'identityFromBootInfo',
+        'redactUrl',
         'DEV_POLICY_REASON',
         'DevPolicy',
         'PolicyError',

@@ -1,3 +1,7 @@
+export type { AuthAppOptions } from './authServer.js'
+export { AUTH_BACKEND_UNAVAILABLE, AUTH_INVALID_REQUEST, createAuthApp } from './authServer.js'
+export type { BootAuthRequest } from './authServerRequest.js'
+export { BootAuthRequestSchema, bootInfoFromRequest, identityFromBootInfo } from './authServerRequest.js'
 export type { HexLike, StaticPolicySpec } from './buildStaticPolicy.js'
 export { buildStaticPolicy, serializeStaticPolicy, writeExamplePolicy, writeStaticPolicy } from './buildStaticPolicy.js'
 export type { PolicyConfig } from './createPolicy.js'
@@ -25,3 +29,12 @@ export type {
   PolicyRole,
   TeeVariant,
 } from './types.js'
+export type { WebhookPolicyOptions } from './webhookPolicy.js'
+export {
+  AuthInfoResponseSchema,
+  BootAuthResponseSchema,
+  WEBHOOK_DEFAULT_TIMEOUT_MS,
+  WEBHOOK_UNAVAILABLE,
+  WebhookPolicy,
+} from './webhookPolicy.js'
+export { redactUrl } from './webhookUrl.js'

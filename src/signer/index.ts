@@ -10,11 +10,20 @@ export {
   type Web3SignerAppOptions,
   web3signerApp,
 } from './api/index.js'
-export { buildDepositData, serializeDepositDataFile, verifyDepositDatum } from './deposit/index.js'
+export {
+  blsWithdrawalCredentials,
+  buildDepositData,
+  type DepositDatum,
+  depositDataFileName,
+  executionWithdrawalCredentials,
+  serializeDepositDataFile,
+  verifyDepositDatum,
+} from './deposit/index.js'
 export { SignerError } from './errors.js'
 export {
   blsBackendStatus,
   blsKeyReportData,
+  type DecryptedKeystore,
   decryptKeystore,
   deriveKeyFromPath,
   encryptKeystore,
@@ -40,35 +49,23 @@ export {
   type SignerServiceOptions,
   verifyKeyAttestation,
 } from './service/index.js'
-export { KNOWN_NETWORKS, prepareSignRequest } from './signing/index.js'
-export {
-  applyMigrations,
-  runInterchangeTestDir,
-  SlashingError,
-  SlashingProtection,
-  slashingMigrations,
-} from './slashing/index.js'
-// Used by `custos signer …` (src/cli/signer*.ts).
-export {
-  blsWithdrawalCredentials,
-  DEFAULT_DEPOSIT_CLI_VERSION,
-  type DepositDatum,
-  depositDataFileName,
-  executionWithdrawalCredentials,
-  resolveDepositNetwork,
-} from './deposit/index.js'
 export {
   computeDomain,
   computeSigningRoot,
   DOMAIN_VOLUNTARY_EXIT,
   exactUint64,
+  KNOWN_NETWORKS,
   type NetworkConfig,
-  ZERO_ROOT,
+  prepareSignRequest,
 } from './signing/index.js'
-export type { DecryptedKeystore } from './keys/index.js'
 export {
+  applyMigrations,
   type InterchangeTestResult,
   interchangeTestFiles,
+  runInterchangeTestDir,
   runInterchangeTestFile,
+  SlashingError,
+  SlashingProtection,
   type SlashingStrategy,
+  slashingMigrations,
 } from './slashing/index.js'

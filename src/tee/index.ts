@@ -1,5 +1,32 @@
 export type { TeeConfig, TeeDriver } from './createTeePlatform.js'
 export { createTeePlatform, TEE_DRIVERS } from './createTeePlatform.js'
+export type {
+  DetectedPlatform,
+  DetectPlatformOptions,
+  DriverIo,
+  DstackAgentDriverOptions,
+  GramineDriverOptions,
+  GramineSealingPolicy,
+  NsmDriverOptions,
+  TdxTsmDriverOptions,
+  TeeDriverErrorCode,
+} from './drivers/index.js'
+export {
+  DEFAULT_DSTACK_SOCKET,
+  DEFAULT_GRAMINE_DIR,
+  DEFAULT_NSM_DEVICE,
+  DEFAULT_NSM_HELPER,
+  DEFAULT_RTMR3_PATH,
+  DEFAULT_TSM_DIR,
+  DSTACK_SOCKETS,
+  DstackAgentDriver,
+  detectPlatform,
+  GramineDriver,
+  NsmDriver,
+  nodeDriverIo,
+  TdxTsmDriver,
+  TeeDriverError,
+} from './drivers/index.js'
 export { TeeError } from './errors.js'
 export type { SimulatedTeeOptions } from './simulated.js'
 export { SimulatedTee } from './simulated.js'

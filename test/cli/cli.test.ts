@@ -27,7 +27,8 @@ describe('custos CLI', () => {
   it('--help lists the commands', () => {
     const r = custos('--help')
     expect(r.code).toBe(0)
-    for (const c of ['init', 'start', 'dev', 'config']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'))
+    for (const c of ['init', 'start', 'dev', 'agent', 'attest', 'config'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'))
   })
 
   it('config --print-defaults prints the documented, strict defaults', () => {

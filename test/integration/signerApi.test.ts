@@ -308,7 +308,7 @@ describe('Web3Signer sign endpoint', () => {
       (attestation(300, 301, winner) as { attestation: unknown }).attestation,
     )
     const signingRoot = root(ssz.phase0.AttestationData.hashTreeRoot(a), cfg.getDomain(SLOT, D(1), 301 * 32))
-    expect(verifies(pk2, signingRoot, (ok[0]?.json() as { signature: string }).signature)).toBe(true)
+    expect(verifies(pk2, signingRoot, (ok[0]!.json() as { signature: string }).signature)).toBe(true)
     // exactly one record for that target, and it is the winner's root
     // read through a separate connection: the record was committed before the 200 left the server
     const other = new Database(s.store.path, { readonly: true })

@@ -130,6 +130,7 @@ describe('keymanager API', () => {
     const res = await km('POST', {
       keystores: [JSON.stringify(PBKDF2_VECTOR), '{"crypto":', JSON.stringify({ ...PBKDF2_VECTOR, version: 3 })],
       passwords: ['not the password', PASSWORD, PASSWORD],
+      slashing_protection: interchange(PK, ['5'], []),
     })
     expect(res.status).toBe(200)
     const data = (res.json() as { data: Array<{ status: string; message?: string }> }).data
@@ -138,6 +139,7 @@ describe('keymanager API', () => {
     expect(res.text).not.toContain('not the password')
     expect(storedSecrets()).toEqual([])
     expect(s.service.publicKeys()).toEqual([])
+    expect(s.store.db.prepare('SELECT count(*) AS n FROM slashing_validators').get()).toEqual({ n: 0 })
     // whole-request 400s
     expect((await km('POST', { keystores: ['{}'], passwords: [] })).status).toBe(400)
     expect((await km('POST', '{"keystores":')).status).toBe(400)

@@ -10,8 +10,6 @@ export interface SignerNetworkInput {
   genesisValidatorsRoot?: string
   /** 0x-hex 4 bytes; overrides the known network's value, required for custom networks. */
   genesisForkVersion?: string
-  /** 0x-hex 4 bytes: pins voluntary exits after Deneb (EIP-7044); optional for custom networks. */
-  capellaForkVersion?: string
 }
 
 export type SignerNetwork = NetworkConfig & { genesisValidatorsRoot: Uint8Array }
@@ -24,7 +22,8 @@ function bytes(value: string, n: number, key: string): Uint8Array {
 }
 
 /**
- * Resolve the configured network. A signer always knows its genesis_validators_root: it binds slashing
+ * Resolve the configured network. Custom networks get no EIP-7044 exit pinning (their fork schedule is unknown):
+ * VOLUNTARY_EXIT is signed with the fork_info the client sends (Lodestar sends Capella's after Deneb). A signer always knows its genesis_validators_root: it binds slashing
  * protection and refuses sign requests whose fork_info names another network.
  */
 export function resolveSignerNetwork(input: SignerNetworkInput): SignerNetwork {
@@ -47,11 +46,9 @@ export function resolveSignerNetwork(input: SignerNetworkInput): SignerNetwork {
       '[signer] a custom network needs genesis_validators_root and genesis_fork_version',
     )
   }
-  const capella = input.capellaForkVersion ? bytes(input.capellaForkVersion, 4, 'capella_fork_version') : undefined
   return {
     ...(base ?? { name: 'custom' }),
     genesisForkVersion: gfv,
     genesisValidatorsRoot: gvr,
-    ...(capella ? { capellaForkVersion: capella } : {}),
   } as SignerNetwork
 }

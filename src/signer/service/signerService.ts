@@ -6,12 +6,13 @@ import { type Logger, nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
 import type { TeePlatform } from '../../tee/index.js'
 import { SignerError } from '../errors.js'
-import { blsKeyReportData, decryptKeystore, generateBlsKey, getBls, signRoot } from '../keys/index.js'
+import { blsKeyReportData, decryptKeystore, generateBlsKey, signRoot } from '../keys/index.js'
 import { prepareSignRequest } from '../signing/index.js'
 import { parseInterchangeV5, SlashingError, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
 import { KeyedMutex } from './keyedMutex.js'
-import { KeyRepository, type SignerKeyRow, secretName } from './keyRepository.js'
+import type { SignerKeyRow } from './keyRepository.js'
+import { KeyRing } from './keyRing.js'
 import { pubkeyHex } from './pubkeyHex.js'
 import type { SignerNetwork } from './signerNetwork.js'
 import {
@@ -53,10 +54,9 @@ export class SignerService {
   readonly #log: Logger
   readonly #now: () => number
   readonly #rng: (length: number) => Uint8Array
-  readonly #repo: KeyRepository
   readonly #slashing: SlashingProtection
   readonly #locks = new KeyedMutex()
-  #keys = new Map<string, LoadedKey>()
+  readonly #ring: KeyRing
   #reload: ReloadStatus = { status: 'idle' }
   #closed = false
 
@@ -72,22 +72,22 @@ export class SignerService {
     this.#rng = opts.rng ?? ((n) => new Uint8Array(randomBytes(n)))
     this.#store.migrate(SIGNER_KEYS_DOMAIN, signerKeyMigrations)
     this.#store.migrate(SIGNER_SLASHING_DOMAIN, slashingStoreMigrations())
-    this.#repo = new KeyRepository(this.#store)
+    this.#ring = new KeyRing(this.#store, this.#log)
     this.#slashing = new SlashingProtection(this.#store.db, {
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       logger: this.#log,
     })
     this.strategy = this.#slashing.strategy
-    const errors = this.#load()
+    const errors = this.#ring.load()
     this.#log.info(
-      { keys: this.#keys.size, errors, network: this.network.name, strategy: this.strategy, tee: this.#tee.driver },
+      { keys: this.#ring.size, errors, network: this.network.name, strategy: this.strategy, tee: this.#tee.driver },
       'signer started',
     )
   }
 
   /** Loaded keys, oldest first. */
   listKeys(): SignerKeyInfo[] {
-    return [...this.#keys.values()].map(({ row }) => ({
+    return this.#ring.values().map(({ row }) => ({
       pubkey: `0x${row.pubkey}`,
       origin: row.origin,
       path: row.path,
@@ -98,7 +98,7 @@ export class SignerService {
 
   /** 0x-hex public keys of the loaded keys (Web3Signer `publicKeys`). */
   publicKeys(): string[] {
-    return [...this.#keys.keys()].map((k) => `0x${k}`)
+    return this.#ring.values().map((k) => `0x${k.row.pubkey}`)
   }
 
   /** The stored attestation of a loaded key; SIGNER_UNKNOWN_KEY (404) otherwise. */
@@ -157,7 +157,9 @@ export class SignerService {
         attestation,
         createdAt: this.#now(),
       }
-      await this.#locks.run(ADMIN, () => this.#persist([{ row, publicKey: key.publicKey, secretKey: key.secretKey }]))
+      await this.#locks.run(ADMIN, () =>
+        this.#ring.persist([{ row, publicKey: key.publicKey, secretKey: key.secretKey }]),
+      )
       this.#log.info({ pubkey: `0x${row.pubkey}`, origin: 'generated' }, 'signer key added')
       return { ...this.listKeys().find((k) => k.pubkey === `0x${row.pubkey}`)!, attestation: `0x${attestation}` }
     } catch (e) {
@@ -170,7 +172,8 @@ export class SignerService {
    * Keymanager import. A slashing interchange that is malformed or for another network fails the whole request
    * (SlashingError / SignerServiceError, 400) before anything is decrypted. Each keystore then gets its own
    * status: `error` (bad JSON, bad keystore, wrong password), `duplicate` (already loaded, or repeated in the
-   * request) or `imported`. The interchange and every imported key are written in ONE transaction.
+   * request) or `imported`. The interchange and every imported key are written in ONE transaction; when every
+   * keystore failed, nothing is written (not even the interchange).
    */
   async importKeystores(items: KeystoreImport[], slashingProtection?: unknown): Promise<ImportStatus[]> {
     this.#assertOpen()
@@ -184,7 +187,7 @@ export class SignerService {
           try {
             const dec = await decryptKeystore(item.keystore, item.password)
             const hex = toHex(dec.publicKey)
-            if (seen.has(hex) || this.#keys.has(hex) || this.#repo.has(hex)) {
+            if (seen.has(hex) || this.#ring.known(hex)) {
               dec.secretKey.wipe()
               statuses[i] = { status: 'duplicate' }
               continue
@@ -205,7 +208,13 @@ export class SignerService {
             statuses[i] = { status: 'error', message: explain(e, 'keystore import failed') }
           }
         }
-        this.#persist(fresh, interchange)
+        // Nothing at all is stored when every keystore failed; otherwise the history goes in with the keys.
+        const anyKey = statuses.some((st) => st.status !== 'error')
+        const gvr = this.network.genesisValidatorsRoot
+        this.#ring.persist(
+          fresh,
+          anyKey && interchange !== undefined ? () => this.#slashing.importInterchange(interchange, gvr) : undefined,
+        )
       } catch (e) {
         for (const k of fresh) k.secretKey.wipe()
         throw e
@@ -235,18 +244,11 @@ export class SignerService {
           continue
         }
         // Disable first: once removed from the map under the key's lock, no further signature can be made.
-        const removed = await this.#locks.run(hex, () => {
-          const key = this.#keys.get(hex)
-          this.#keys.delete(hex)
-          return key
-        })
-        const stored = this.#repo.has(hex)
+        const removed = await this.#locks.run(hex, () => this.#ring.disable(hex))
+        const stored = this.#ring.repo.has(hex)
         if (removed || stored) {
           try {
-            this.#store.transaction(() => {
-              this.#store.secrets.delete(secretName(hex))
-              this.#repo.delete(hex)
-            })
+            this.#ring.removeStored(hex)
           } catch (e) {
             this.#log.error({ pubkey: `0x${hex}`, reason: explain(e) }, 'signer key delete failed')
             data[i] = { status: 'error', message: 'the key was disabled but could not be removed from the store' }
@@ -275,11 +277,11 @@ export class SignerService {
     this.#reload = { status: 'running', lastOperationTime: this.#now() }
     return this.#locks.run(ADMIN, () => {
       try {
-        const errors = this.#load()
+        const errors = this.#ring.load()
         this.#reload = {
           status: errors === 0 ? 'completed' : 'completed_with_errors',
           lastOperationTime: this.#now(),
-          keys: this.#keys.size,
+          keys: this.#ring.size,
           ...(errors > 0 ? { lastError: `${errors} stored key(s) could not be loaded` } : {}),
         }
       } catch (e) {
@@ -302,19 +304,18 @@ export class SignerService {
     } catch {
       slashingDb = false
     }
-    return { ok: slashingDb && !this.#closed, keys: this.#keys.size, slashingDb }
+    return { ok: slashingDb && !this.#closed, keys: this.#ring.size, slashingDb }
   }
 
   /** Wipe the in-memory keys; the store stays open (the node owns it). */
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const k of this.#keys.values()) k.secretKey.wipe()
-    this.#keys.clear()
+    this.#ring.wipeAll()
   }
 
   #key(hex: string): LoadedKey {
-    const key = this.#keys.get(hex)
+    const key = this.#ring.get(hex)
     if (!key) throw new SignerError('SIGNER_UNKNOWN_KEY', 'no key with this public key is loaded in this signer')
     return key
   }
@@ -344,45 +345,5 @@ export class SignerService {
       )
     }
     return doc
-  }
-
-  /** Write keys (and an interchange) in one transaction, then load the keys. */
-  #persist(keys: LoadedKey[], interchange?: unknown): void {
-    this.#store.transaction(() => {
-      if (interchange !== undefined) this.#slashing.importInterchange(interchange, this.network.genesisValidatorsRoot)
-      for (const k of keys) {
-        this.#store.secrets.put(secretName(k.row.pubkey), k.secretKey)
-        this.#repo.insert(k.row)
-      }
-    })
-    for (const k of keys) this.#keys.set(k.row.pubkey, k)
-  }
-
-  /** (Re)load every stored key; returns how many could not be loaded. */
-  #load(): number {
-    const next = new Map<string, LoadedKey>()
-    let errors = 0
-    for (const row of this.#repo.all()) {
-      try {
-        const secretKey = this.#store.secrets.get(secretName(row.pubkey))
-        if (!secretKey) throw new Error('sealed secret missing')
-        const publicKey = fromHex(row.pubkey)
-        if (!equalBytes(getBls().publicKey(secretKey.expose()), publicKey)) {
-          secretKey.wipe()
-          throw new Error('sealed secret does not match the public key')
-        }
-        next.set(row.pubkey, { row, publicKey, secretKey })
-      } catch (e) {
-        errors++
-        this.#log.error(
-          { pubkey: `0x${row.pubkey}`, reason: explain(e, (e as Error).message) },
-          'signer key not loaded',
-        )
-      }
-    }
-    const old = this.#keys
-    this.#keys = next
-    for (const k of old.values()) k.secretKey.wipe()
-    return errors
   }
 }

@@ -10,8 +10,8 @@ import {
   runtimeEventDigest,
 } from '../../attestation/index.js'
 import { toHex } from '../../crypto/index.js'
-import { DstackAgentDriver } from './dstackAgentDriver.js'
 import { readVector } from './driverTestSupport.js'
+import { DstackAgentDriver } from './dstackAgentDriver.js'
 
 const tdxQuote = readVector('dcap/tdx_quote')
 const nitroAttestation = readVector('nitro/dstack_nitro_attestation.bin')
@@ -29,7 +29,9 @@ afterAll(() => {
 type Handler = (path: string, body: Record<string, unknown>) => { status?: number; json?: unknown; text?: string }
 
 /** A fake dstack guest agent: HTTP/1.1 on a unix socket in a temp dir. */
-async function fakeAgent(handler: Handler): Promise<{ socketPath: string; calls: Array<{ path: string; body: unknown }> }> {
+async function fakeAgent(
+  handler: Handler,
+): Promise<{ socketPath: string; calls: Array<{ path: string; body: unknown }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'custos-dstack-'))
   dirs.push(dir)
   const socketPath = join(dir, 'dstack.sock')
@@ -125,7 +127,9 @@ describe('DstackAgentDriver (fake guest agent socket)', () => {
 
   it('reports agent errors and a missing socket clearly', async () => {
     const agent = await fakeAgent(() => ({ status: 500, text: 'boom' }))
-    await expect(new DstackAgentDriver({ socketPath: agent.socketPath }).attest(new Uint8Array(64))).rejects.toMatchObject({
+    await expect(
+      new DstackAgentDriver({ socketPath: agent.socketPath }).attest(new Uint8Array(64)),
+    ).rejects.toMatchObject({
       code: 'TEE_AGENT_ERROR',
     })
     const bad = await new DstackAgentDriver({ socketPath: join(tmpdir(), 'custos-no-dstack.sock') })

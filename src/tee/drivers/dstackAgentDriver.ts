@@ -87,7 +87,9 @@ export class DstackAgentDriver implements TeePlatform {
     } catch (e) {
       const code = errnoOf(e)
       throw new TeeDriverError(
-        code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' ? 'TEE_DEVICE_UNAVAILABLE' : 'TEE_AGENT_ERROR',
+        code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES'
+          ? 'TEE_DEVICE_UNAVAILABLE'
+          : 'TEE_AGENT_ERROR',
         `cannot reach the dstack guest agent at ${this.#socket} (${code || 'error'}); run inside a dstack CVM with the socket mounted`,
         { path: this.#socket },
         { cause: e },
@@ -115,7 +117,12 @@ function decodeAgentAttestation(res: Record<string, unknown>): Attestation {
   try {
     return decodeVersionedAttestation(bytes)
   } catch (e) {
-    throw new TeeDriverError('TEE_BAD_EVIDENCE', '/Attest returned an attestation that does not decode', {}, { cause: e })
+    throw new TeeDriverError(
+      'TEE_BAD_EVIDENCE',
+      '/Attest returned an attestation that does not decode',
+      {},
+      { cause: e },
+    )
   }
 }
 

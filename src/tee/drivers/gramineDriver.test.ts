@@ -54,7 +54,9 @@ describe('GramineDriver (fake /dev/attestation)', () => {
 
   it('refuses evidence over other report_data, and non-DCAP attestation types', async () => {
     const g = fakeGramine(() => sgxQuote)
-    await expect(new GramineDriver({ attestationDir: g.dir, io: g.io }).attest(new Uint8Array(64))).rejects.toMatchObject({
+    await expect(
+      new GramineDriver({ attestationDir: g.dir, io: g.io }).attest(new Uint8Array(64)),
+    ).rejects.toMatchObject({
       code: 'TEE_BAD_EVIDENCE',
     })
     const tdx = fakeGramine(() => readVector('dcap/tdx_quote'))
@@ -63,7 +65,9 @@ describe('GramineDriver (fake /dev/attestation)', () => {
       code: 'TEE_BAD_EVIDENCE',
     })
     const none = fakeGramine(() => sgxQuote, 'none')
-    await expect(new GramineDriver({ attestationDir: none.dir, io: none.io }).attest(sgxReportData)).rejects.toMatchObject({
+    await expect(
+      new GramineDriver({ attestationDir: none.dir, io: none.io }).attest(sgxReportData),
+    ).rejects.toMatchObject({
       code: 'TEE_DEVICE_UNAVAILABLE',
     })
   })
@@ -90,13 +94,21 @@ describe('GramineDriver (fake /dev/attestation)', () => {
   it('expands the 16-byte SGX sealing key with HKDF to 32 bytes, per policy', async () => {
     const g = fakeGramine(() => sgxQuote)
     const enclave = await new GramineDriver({ attestationDir: g.dir }).sealingKey()
-    const expected = hkdf(sha256, new Uint8Array(16).fill(0xab), utf8ToBytes('custos-gramine-sealing-v1'), utf8ToBytes('_sgx_mrenclave'), 32)
+    const expected = hkdf(
+      sha256,
+      new Uint8Array(16).fill(0xab),
+      utf8ToBytes('custos-gramine-sealing-v1'),
+      utf8ToBytes('_sgx_mrenclave'),
+      32,
+    )
     expect(enclave.expose()).toEqual(expected)
     const signer = await new GramineDriver({ attestationDir: g.dir, sealingPolicy: '_sgx_mrsigner' }).sealingKey()
     expect(signer.expose()).not.toEqual(expected)
     expect(signer.expose()).toHaveLength(32)
     writeFileSync(join(g.dir, 'keys', '_sgx_mrenclave'), new Uint8Array(8))
-    await expect(new GramineDriver({ attestationDir: g.dir }).sealingKey()).rejects.toMatchObject({ code: 'TEE_DEVICE_IO' })
+    await expect(new GramineDriver({ attestationDir: g.dir }).sealingKey()).rejects.toMatchObject({
+      code: 'TEE_DEVICE_IO',
+    })
   })
 
   it('says clearly when /dev/attestation is absent', async () => {

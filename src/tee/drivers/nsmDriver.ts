@@ -69,8 +69,11 @@ export class NsmDriver implements TeePlatform {
   }
 
   #request(req: Record<string, string>): Promise<Record<string, unknown>> {
-    const fail = (msg: string, cause?: unknown, code: 'TEE_HELPER_ERROR' | 'TEE_DEVICE_UNAVAILABLE' = 'TEE_HELPER_ERROR') =>
-      new TeeDriverError(code, `NSM helper ${this.#path}: ${msg}`, { path: this.#path }, { cause })
+    const fail = (
+      msg: string,
+      cause?: unknown,
+      code: 'TEE_HELPER_ERROR' | 'TEE_DEVICE_UNAVAILABLE' = 'TEE_HELPER_ERROR',
+    ) => new TeeDriverError(code, `NSM helper ${this.#path}: ${msg}`, { path: this.#path }, { cause })
     return new Promise((resolve, reject) => {
       const child = spawn(this.#path, this.#opts.helperArgs ?? [], { stdio: ['pipe', 'pipe', 'ignore'] })
       let out = ''
@@ -104,7 +107,8 @@ export class NsmDriver implements TeePlatform {
         } catch (e) {
           return finish(fail('answered with non-JSON', e))
         }
-        if (!value || typeof value !== 'object' || Array.isArray(value)) return finish(fail('answered with a non-object'))
+        if (!value || typeof value !== 'object' || Array.isArray(value))
+          return finish(fail('answered with a non-object'))
         const obj = value as Record<string, unknown>
         if (typeof obj['error'] === 'string') return finish(fail(`reported: ${obj['error'].slice(0, 200)}`))
         finish(undefined, obj)

@@ -30,7 +30,12 @@ describe('TdxTsmDriver (fake configfs-tsm)', () => {
   it('writes inblob, reads the outblob quote and cleans up its report directory', async () => {
     const tsmDir = temp()
     const seen: Uint8Array[] = []
-    const k = fakeKernel({ quoteFor: (inblob) => (seen.push(inblob), vectorQuote) })
+    const k = fakeKernel({
+      quoteFor: (inblob) => {
+        seen.push(inblob)
+        return vectorQuote
+      },
+    })
     const drv = new TdxTsmDriver({ tsmDir, rtmr3Path: '', io: k.io, config: '{"os_image_hash":"00"}' })
     const att = await drv.attest(vectorReportData)
     expect(seen).toEqual([vectorReportData])
@@ -41,10 +46,14 @@ describe('TdxTsmDriver (fake configfs-tsm)', () => {
     expect(() => readFileSync(resolve(k.reports[0] as string, 'generation'))).toThrow()
     // the driver's evidence is the real quote: it verifies with the vectors' collateral
     const col = JSON.parse(readFileSync(resolve(VECTORS, 'dcap/tdx_quote_collateral.json'), 'utf8'))
-    const v = verifyQuote(att.quote.type === 'tdx' ? att.quote.quote : new Uint8Array(), prepareCollateral(col, undefined, TDX_NOW), {
-      now: TDX_NOW,
-      expectedReportData: vectorReportData,
-    })
+    const v = verifyQuote(
+      att.quote.type === 'tdx' ? att.quote.quote : new Uint8Array(),
+      prepareCollateral(col, undefined, TDX_NOW),
+      {
+        now: TDX_NOW,
+        expectedReportData: vectorReportData,
+      },
+    )
     expect(v.tcbStatus).toBe('UpToDate')
   })
 
@@ -57,7 +66,10 @@ describe('TdxTsmDriver (fake configfs-tsm)', () => {
   it('refuses the wrong provider and a wrong report_data size', async () => {
     const k = fakeKernel({ provider: 'sev_guest', quoteFor: () => vectorQuote })
     const drv = new TdxTsmDriver({ tsmDir: temp(), io: k.io })
-    await expect(drv.attest(vectorReportData)).rejects.toMatchObject({ code: 'TEE_BAD_EVIDENCE', meta: { provider: 'sev_guest' } })
+    await expect(drv.attest(vectorReportData)).rejects.toMatchObject({
+      code: 'TEE_BAD_EVIDENCE',
+      meta: { provider: 'sev_guest' },
+    })
     await expect(drv.attest(new Uint8Array(32))).rejects.toMatchObject({ code: 'TEE_BAD_REPORT_DATA' })
   })
 
@@ -68,7 +80,13 @@ describe('TdxTsmDriver (fake configfs-tsm)', () => {
     await drv.attest(vectorReportData)
     expect(k.reports).toHaveLength(2)
     const always = fakeKernel({ quoteFor: () => vectorQuote })
-    const io = { ...always.io, writeFile: async (p: string, d: Uint8Array) => ((always.races = 1), always.io.writeFile(p, d)) }
+    const io = {
+      ...always.io,
+      writeFile: async (p: string, d: Uint8Array) => {
+        always.races = 1
+        return always.io.writeFile(p, d)
+      },
+    }
     await expect(new TdxTsmDriver({ tsmDir: temp(), io }).attest(vectorReportData)).rejects.toMatchObject({
       code: 'TEE_REPORT_RACE',
     })

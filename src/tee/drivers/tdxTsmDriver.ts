@@ -176,12 +176,16 @@ export class TdxTsmDriver implements TeePlatform {
         { cause: e },
       )
     } finally {
-      await io.rmdir(dir).catch((e) => this.#log.warn({ path: dir, err: errnoOf(e) }, 'cannot remove configfs-tsm report'))
+      await io
+        .rmdir(dir)
+        .catch((e) => this.#log.warn({ path: dir, err: errnoOf(e) }, 'cannot remove configfs-tsm report'))
     }
   }
 
   async #text(path: string): Promise<string> {
-    return Buffer.from(await this.#io.readFile(path)).toString('utf8').trim()
+    return Buffer.from(await this.#io.readFile(path))
+      .toString('utf8')
+      .trim()
   }
 
   async #generation(dir: string): Promise<number> {

@@ -8,7 +8,12 @@ export interface UnixHttpResponse {
 const MAX_RESPONSE = 16 * 1024 * 1024
 
 /** POST a JSON body over HTTP/1.1 on a unix socket (the dstack guest agent convention). Rejects with the raw error. */
-export function postUnixJson(socketPath: string, path: string, body: unknown, timeoutMs: number): Promise<UnixHttpResponse> {
+export function postUnixJson(
+  socketPath: string,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<UnixHttpResponse> {
   const payload = Buffer.from(JSON.stringify(body))
   return new Promise((resolve, reject) => {
     const req = request(
