@@ -35,7 +35,12 @@ export function toChainError(e: unknown, what = 'the contract call'): unknown {
     (x) => x instanceof HttpRequestError || x instanceof TimeoutError || x instanceof WebSocketRequestError,
   )
   if (transport) {
-    return new ChainError('CHAIN_RPC_UNREACHABLE', `${what} failed: the JSON-RPC endpoint did not answer`, {}, { cause: e })
+    return new ChainError(
+      'CHAIN_RPC_UNREACHABLE',
+      `${what} failed: the JSON-RPC endpoint did not answer`,
+      {},
+      { cause: e },
+    )
   }
   return e
 }

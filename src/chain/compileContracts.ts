@@ -42,7 +42,8 @@ const memo = new Map<string, ContractArtifacts>()
  */
 export async function compileContracts(opts: CompileOptions = {}): Promise<CompileResult> {
   const sourcesDir = opts.sourcesDir ?? join(REPO_ROOT, 'contracts')
-  const cacheDir = opts.cacheDir === undefined ? join(REPO_ROOT, 'node_modules', '.cache', 'custos-contracts') : opts.cacheDir
+  const cacheDir =
+    opts.cacheDir === undefined ? join(REPO_ROOT, 'node_modules', '.cache', 'custos-contracts') : opts.cacheDir
   const input = await standardInput(sourcesDir)
   const version = solcVersion()
   const key = createHash('sha256').update(version).update('\0').update(JSON.stringify(input)).digest('hex')

@@ -79,9 +79,10 @@ export async function createEdrProvider(opts: EdrProviderOptions): Promise<EdrPr
   }
   let nextId = 1
   const handle: EdrProvider['handle'] = async (req) => {
-    const id = req.id ?? nextId++
+    const internalId = nextId++
+    const id = req.id === undefined ? internalId : req.id
     const res = await provider.handleRequest(
-      JSON.stringify({ jsonrpc: '2.0', id, method: req.method, params: req.params ?? [] }),
+      JSON.stringify({ jsonrpc: '2.0', id: internalId, method: req.method, params: req.params ?? [] }),
     )
     const body = (typeof res.data === 'string' ? JSON.parse(res.data) : res.data) as Record<string, unknown>
     if (body.error) return { jsonrpc: '2.0', id, error: normalizeRpcError(body.error as RpcErrorObject) }

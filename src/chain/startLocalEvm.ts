@@ -68,7 +68,12 @@ export async function startLocalEvm(opts: LocalEvmOptions = {}): Promise<LocalEv
   if (gasLimit > OSAKA_TX_GAS_CAP) {
     throw new ChainError('CHAIN_BAD_INPUT', `gasLimit ${gasLimit} exceeds Osaka's per-transaction cap 16777216`)
   }
-  const edr = await createEdrProvider({ chainId, privateKeys: keys, balance: opts.balance ?? parseEther('10000'), gasLimit })
+  const edr = await createEdrProvider({
+    chainId,
+    privateKeys: keys,
+    balance: opts.balance ?? parseEther('10000'),
+    gasLimit,
+  })
   let closed = false
   const request: Eip1193Request = (args) => {
     if (closed) return Promise.reject(new ChainError('CHAIN_RPC_UNREACHABLE', 'the local EVM is closed'))

@@ -6,6 +6,7 @@ import { registerAttestCommand } from './attestCommand.js'
 import { registerConfigCommand } from './configCommand.js'
 import { registerDevCommand } from './devCommand.js'
 import { registerInitCommand } from './initCommand.js'
+import { registerPolicyCommand } from './policyCommand.js'
 import { registerSignerCommand } from './signerCommand.js'
 import { registerStartCommand } from './startCommand.js'
 
@@ -25,6 +26,7 @@ registerDevCommand(program)
 registerAgentCommand(program)
 registerAttestCommand(program)
 registerSignerCommand(program)
+registerPolicyCommand(program)
 registerConfigCommand(program)
 
 try {

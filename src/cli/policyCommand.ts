@@ -2,24 +2,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Command } from 'commander'
-import { type Config, createRootLogger, homePath, loadConfigFile } from '../node/index.js'
-import { createAuthApp, createPolicy, type PolicyBackend, type PolicyConfig } from '../policy/index.js'
+import { createRootLogger, loadConfigFile, policyConfigFromNode } from '../node/index.js'
+import { createAuthApp, createPolicy } from '../policy/index.js'
 
 /**
  * The node's `[policy]` section as a `createPolicy` config: `file` resolved against the home directory,
  * `webhook_url` / `webhook_timeout_ms` for `backend = "webhook"` (read loosely so this works before and
  * after the node's config schema knows those keys).
  */
-export function policyConfigFromNode(cfg: Config): PolicyConfig {
-  const p = cfg.policy as { backend: PolicyBackend; file?: string; webhook_url?: string; webhook_timeout_ms?: number }
-  return {
-    backend: p.backend,
-    ...(p.file ? { file: homePath(cfg, p.file) } : {}),
-    ...(p.webhook_url ? { url: p.webhook_url } : {}),
-    ...(p.webhook_timeout_ms !== undefined ? { timeoutMs: p.webhook_timeout_ms } : {}),
-  }
-}
-
 /** "127.0.0.1:8090" / "[::1]:8090" → host and port (0 = any free port). */
 export function parseListen(addr: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(addr)

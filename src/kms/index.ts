@@ -1,10 +1,5 @@
 export { bootstrapKeys, randomScalar } from './bootstrap.js'
 export { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
-export { KmsError } from './errors.js'
-export { onboardFrom } from './onboard.js'
-export type { RpcCall, RpcMethod, RpcPeer } from './rpcMethod.js'
-export { KmsService } from './service.js'
-export type { BootstrapInfo, KmsDeps, KmsMaterial, KmsOptions, KmsStorage } from './types.js'
 // Pure dstack crypto reused by the app agent (guest getKey, SignCert CSRs).
 export {
   type CertConfigV2,
@@ -13,3 +8,8 @@ export {
   getGuestKey,
   normalizeGuestKeyAlgorithm,
 } from './crypto/index.js'
+export { KmsError } from './errors.js'
+export { onboardFrom } from './onboard.js'
+export type { RpcCall, RpcMethod, RpcPeer } from './rpcMethod.js'
+export { KmsService } from './service.js'
+export type { BootstrapInfo, KmsDeps, KmsMaterial, KmsOptions, KmsStorage } from './types.js'

@@ -61,10 +61,16 @@ export const ConfigSchema = z
       .strict(),
     policy: z
       .object({
-        backend: z.enum(['static', 'dev']),
+        backend: z.enum(['static', 'dev', 'webhook']),
         file: z.string().min(1),
+        webhook_url: z.union([z.literal(''), z.string().url('expected an http(s) URL of a dstack-style auth API')]),
+        webhook_timeout_ms: z.number().int().min(1).max(600_000),
       })
-      .strict(),
+      .strict()
+      .refine((p) => p.backend !== 'webhook' || p.webhook_url !== '', {
+        message: 'backend = "webhook" needs webhook_url',
+        path: ['webhook_url'],
+      }),
     kms: z
       .object({
         enabled: z.boolean(),

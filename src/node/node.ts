@@ -14,6 +14,7 @@ import { kmsStorage } from './kmsStorage.js'
 import { createRootLogger } from './logger.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { createPlatform, simulatedRootsFor, verifierFor } from './platform.js'
+import { policyConfigFromNode } from './policyConfig.js'
 import { createPrpcApp } from './prpc.js'
 import { type Listening, listen } from './server.js'
 import { type RunningSigner, startSigner } from './signerNode.js'
@@ -75,10 +76,7 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     logger.warn({ roots: (await simulatedRootsFor(cfg)).length }, 'trusting SIMULATED attestation evidence (dev only)')
   const verifier = await verifierFor(cfg)
   const store = openStore({ dataDir, sealingKey: await tee.sealingKey(), logger: logger.child({ module: 'store' }) })
-  const policy = createPolicy(
-    { backend: cfg.policy.backend, file: homePath(cfg, cfg.policy.file) },
-    logger.child({ module: 'policy' }),
-  )
+  const policy = createPolicy(policyConfigFromNode(cfg), logger.child({ module: 'policy' }))
   const metrics = createMetrics()
   const kmsLogger = logger.child({ module: 'kms' })
   const kms = new KmsService({

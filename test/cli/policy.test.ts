@@ -1,6 +1,6 @@
 /** `custos policy serve` as a user runs it: a real child process serving the node's policy as a dstack auth API. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,17 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = resolve(ROOT, 'bin/custos.js')
 // Until `registerPolicyCommand` is wired into src/cli/main.ts, run the command through a minimal program.
-const WIRED = readFileSync(resolve(ROOT, 'src/cli/main.ts'), 'utf8').includes('registerPolicyCommand')
-const DRIVER = `
-import { register } from 'tsx/esm/api'
-register()
-const { Command } = await import('commander')
-const { registerPolicyCommand } = await import(${JSON.stringify(resolve(ROOT, 'src/cli/policyCommand.ts'))})
-const program = new Command().name('custos').exitOverride()
-registerPolicyCommand(program)
-try { await program.parseAsync(process.argv.slice(1), { from: 'user' }) } catch (e) { process.stderr.write('error: ' + (e.shortMessage ?? e.message) + '\\n'); process.exit(1) }
-`
-const argvFor = (args: string[]) => (WIRED ? [BIN, ...args] : ['--input-type=module', '-e', DRIVER, '--', ...args])
+const argvFor = (args: string[]) => [BIN, ...args]
 
 const hex = (n: number, b: number) => Buffer.from(new Uint8Array(n).fill(b)).toString('hex')
 const boot = (over: Record<string, unknown> = {}) => ({
