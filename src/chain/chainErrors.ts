@@ -1,7 +1,10 @@
 import {
+  type Abi,
   BaseError,
   ContractFunctionRevertedError,
+  decodeErrorResult,
   type Hash,
+  type Hex,
   HttpRequestError,
   type PublicClient,
   TimeoutError,
@@ -19,9 +22,25 @@ function jsonSafe(v: unknown): string {
  * meta.reason = the revert string, meta.args = JSON of the custom error's args); transport failures →
  * CHAIN_RPC_UNREACHABLE. Anything else is returned unchanged.
  */
-export function toChainError(e: unknown, what = 'the contract call'): unknown {
+export function toChainError(e: unknown, what = 'the contract call', abi?: Abi): unknown {
   if (e instanceof ChainError) return e
   if (!(e instanceof BaseError)) return e
+  if (abi) {
+    // deployments and raw calls carry no ABI context: decode the revert data with the one we were given
+    const withData = e.walk((x) => typeof (x as { data?: unknown }).data === 'string')
+    const data = (withData as { data?: Hex } | null)?.data
+    if (data && data.length >= 10) {
+      try {
+        const d = decodeErrorResult({ abi, data })
+        const meta: Record<string, string> = { errorName: d.errorName }
+        if (d.errorName === 'Error') meta.reason = String(d.args?.[0])
+        else if (d.args) meta.args = jsonSafe(d.args)
+        return new ChainError('CHAIN_REVERTED', `${what} reverted: ${meta.reason ?? d.errorName}`, meta, { cause: e })
+      } catch {
+        // not an error of this ABI: fall through
+      }
+    }
+  }
   const revert = e.walk((x) => x instanceof ContractFunctionRevertedError)
   if (revert instanceof ContractFunctionRevertedError) {
     const errorName = revert.data?.errorName ?? (revert.reason ? 'Error' : 'unknown')

@@ -1,5 +1,5 @@
 import type { Account, Address, Chain, Hex, Transport, WalletClient } from 'viem'
-import { publicActions } from 'viem'
+import { getAddress, publicActions } from 'viem'
 import { toChainError } from './chainErrors.js'
 import type { ContractArtifact, ContractArtifacts } from './compileContracts.js'
 import { ChainError } from './errors.js'
@@ -43,9 +43,9 @@ export async function deployContract(
     if (receipt.status !== 'success' || !receipt.contractAddress) {
       throw new ChainError('CHAIN_REVERTED', `${what} reverted`, { txHash: hash })
     }
-    return receipt.contractAddress
+    return getAddress(receipt.contractAddress)
   } catch (e) {
-    throw toChainError(e, what)
+    throw toChainError(e, what, artifact.abi)
   }
 }
 

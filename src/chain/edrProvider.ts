@@ -54,7 +54,7 @@ export async function createEdrProvider(opts: EdrProviderOptions): Promise<EdrPr
       {
         allowBlocksWithSameTimestamp: false,
         allowUnlimitedContractSize: false,
-        bailOnCallFailure: false,
+        bailOnCallFailure: true,
         bailOnTransactionFailure: true,
         chainId: BigInt(opts.chainId),
         coinbase: new Uint8Array(20),
