@@ -31,6 +31,8 @@ export interface CompileResult {
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** Default on-disk cache of compiled contracts. */
+export const DEFAULT_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'custos-contracts')
 /** Osaka is EDR 0.13's default hardfork (it caps a transaction at 16,777,216 gas). */
 export const EVM_VERSION = 'osaka'
 const memo = new Map<string, ContractArtifacts>()
@@ -48,18 +50,19 @@ export async function compileContracts(opts: CompileOptions = {}): Promise<Compi
   const version = solcVersion()
   const key = createHash('sha256').update(version).update('\0').update(JSON.stringify(input)).digest('hex')
 
-  const hit = memo.get(key)
+  const memoKey = `${cacheDir || ''}|${key}`
+  const hit = memo.get(memoKey)
   if (hit) return { artifacts: hit, key, fromCache: true }
   const cacheFile = cacheDir ? join(cacheDir, `${key}.json`) : undefined
   if (cacheFile) {
     const cached = await readCache(cacheFile)
     if (cached) {
-      memo.set(key, cached)
+      memo.set(memoKey, cached)
       return { artifacts: cached, key, fromCache: true }
     }
   }
   const artifacts = await runSolc(input)
-  memo.set(key, artifacts)
+  memo.set(memoKey, artifacts)
   if (cacheDir && cacheFile) {
     await mkdir(cacheDir, { recursive: true })
     const tmp = `${cacheFile}.${process.pid}.tmp`

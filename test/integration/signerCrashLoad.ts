@@ -96,13 +96,19 @@ export class SignerProcess {
     this.exited = new Promise((res) => child.once('exit', () => res()))
     let api: string | undefined
     let km: string | undefined
+    const tail: string[] = []
     return new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error('custos start: not ready within 30 s')), 30_000)
+      const timer = setTimeout(
+        () => rej(new Error(`custos start: not ready within 30 s; last log lines:\n${tail.join('\n')}`)),
+        30_000,
+      )
       child.once('exit', (code, sig) => {
         clearTimeout(timer)
         rej(new Error(`custos start exited before ready (code ${code}, signal ${sig})`))
       })
       createInterface({ input: child.stderr! }).on('line', (line) => {
+        tail.push(line.slice(0, 300))
+        if (tail.length > 8) tail.shift()
         if (!line.startsWith('{')) return
         let msg: { msg?: string; url?: string }
         try {
@@ -225,7 +231,7 @@ export function badSignatures(signed: Signed[]): number[] {
       ok = false
     }
     // A failed batch is re-checked one by one to name the culprits.
-    if (!ok) chunk.forEach((s, k) => !one(s) && bad.push(i + k))
+    if (!ok) for (const [k, s] of chunk.entries()) if (!one(s)) bad.push(i + k)
   }
   return bad
 }
