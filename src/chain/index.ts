@@ -9,7 +9,7 @@ export type {
   ContractArtifacts,
   ContractName,
 } from './compileContracts.js'
-export { CONTRACT_NAMES, compileContracts, EVM_VERSION } from './compileContracts.js'
+export { CONTRACT_NAMES, compileContracts, DEFAULT_CACHE_DIR, EVM_VERSION } from './compileContracts.js'
 export type { ConnectChainOptions } from './connectChain.js'
 export { assertDeployed, checkChainId, connectChain } from './connectChain.js'
 export type { ContractClient } from './contracts.js'
@@ -22,5 +22,7 @@ export type { ChainErrorCode } from './errors.js'
 export { ChainError } from './errors.js'
 export type { LocalEvmHttp, LocalEvmHttpOptions } from './serveLocalEvmHttp.js'
 export { serveLocalEvmHttp } from './serveLocalEvmHttp.js'
+export type { LocalCustos, LocalCustosOptions } from './startLocalCustos.js'
+export { startLocalCustos } from './startLocalCustos.js'
 export type { LocalEvm, LocalEvmOptions, LocalPublicClient, LocalWalletClient } from './startLocalEvm.js'
 export { localChain, OSAKA_TX_GAS_CAP, startLocalEvm } from './startLocalEvm.js'

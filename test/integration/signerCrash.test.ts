@@ -168,7 +168,7 @@ describe('signer crash safety', () => {
       20_000,
       'DELETE',
     )
-    expect(del.status).toBe(200)
+    expect(del.status, del.text).toBe(200)
     await node.kill()
     const exported = JSON.parse((JSON.parse(del.text) as { slashing_protection: string }).slashing_protection) as {
       data: Array<{

@@ -118,7 +118,9 @@ export class SignerProcess {
         }
         if (msg.msg === 'Web3Signer API listening') api = msg.url
         if (msg.msg === 'keymanager API listening') km = msg.url
-        if (api && km && !this.url) {
+        // Lines still buffered from a killed child must not resurrect its (dead) URL.
+        const alive = this.child === child && child.exitCode === null && child.signalCode === null
+        if (api && km && alive && !this.url) {
           clearTimeout(timer)
           this.kmUrl = km
           this.url = api
@@ -135,6 +137,7 @@ export class SignerProcess {
     if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
     await this.exited
     this.child = undefined
+    this.url = undefined
   }
 }
 
