@@ -68,7 +68,10 @@ export const ConfigSchema = z
         evm_rpc_url: z.union([z.literal(''), z.string().url('expected the http(s) JSON-RPC URL of the chain')]),
         evm_chain_id: z.number().int().min(1),
         evm_kms_contract: z.union([z.literal(''), z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected 0x + 40 hex')]),
-        evm_committee_contract: z.union([z.literal(''), z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected 0x + 40 hex')]),
+        evm_committee_contract: z.union([
+          z.literal(''),
+          z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected 0x + 40 hex'),
+        ]),
         evm_max_staleness_ms: z.number().int().min(0).max(3_600_000),
       })
       .strict()
@@ -76,7 +79,11 @@ export const ConfigSchema = z
         if (p.backend === 'webhook' && p.webhook_url === '')
           ctx.addIssue({ code: 'custom', message: 'backend = "webhook" needs webhook_url', path: ['webhook_url'] })
         if (p.backend === 'evm' && (p.evm_rpc_url === '' || p.evm_kms_contract === ''))
-          ctx.addIssue({ code: 'custom', message: 'backend = "evm" needs evm_rpc_url and evm_kms_contract', path: ['evm_rpc_url'] })
+          ctx.addIssue({
+            code: 'custom',
+            message: 'backend = "evm" needs evm_rpc_url and evm_kms_contract',
+            path: ['evm_rpc_url'],
+          })
       }),
     kms: z
       .object({

@@ -3,7 +3,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { ServerOptions } from 'node:https'
 import type { Logger } from '../log.js'
 import { createRaTlsIdentity } from '../net/index.js'
-import { keymanagerApp, resolveSignerNetwork, SignerService, signerTlsOptions, web3signerApp } from '../signer/index.js'
+import {
+  getBls,
+  keymanagerApp,
+  resolveSignerNetwork,
+  SignerService,
+  signerTlsOptions,
+  web3signerApp,
+} from '../signer/index.js'
 import type { Store } from '../store/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import { type Config, homePath } from './config.js'
@@ -61,6 +68,7 @@ export async function startSigner(
 ): Promise<RunningSigner> {
   const s = cfg.signer
   const logger = deps.logger.child({ module: 'signer' })
+  getBls(logger) // says at start which BLS backend signs (blst, or the noble fallback and why)
   const service = new SignerService({
     store: deps.store,
     tee: deps.tee,

@@ -159,7 +159,13 @@ export function post(
     const req = request(url, {
       method,
       agent,
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      // An explicit length: Node sends no body framing for DELETE otherwise.
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        accept: 'application/json',
+        ...headers,
+      },
     })
     req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')))
     req.on('error', rej)

@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module'
 import type { Logger } from '../../log.js'
+import { nobleBackend } from './blsNoble.js'
 
 /**
  * BLS12-381 in the Ethereum ciphersuite `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_` (public keys: 48-byte
  * compressed G1, signatures: 96-byte compressed G2). A small interface so that a pure-JS backend
- * (@noble/curves) can stand in when the native `@chainsafe/blst` binding cannot load. Only blst is implemented:
- * the binding loads on the supported platforms (linux-x64-gnu and friends); a missing binding is reported once,
- * with the reason, by `blsBackendStatus()`.
+ * (@noble/curves, `blsNoble.ts`) stands in when the native `@chainsafe/blst` binding cannot load; which one is in
+ * use, and why, is reported by `blsBackendStatus()` and logged at start.
  */
 export interface BlsBackend {
   readonly name: 'blst' | 'noble'
@@ -62,7 +62,13 @@ function load(): { backend: BlsBackend | undefined; status: BlsBackendStatus } {
     cached = { backend: blstBackend(blst), status: { backend: 'blst' } }
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
-    cached = { backend: undefined, status: { backend: 'none', reason: `@chainsafe/blst failed to load: ${reason}` } }
+    cached = {
+      backend: nobleBackend(),
+      status: {
+        backend: 'noble',
+        reason: `@chainsafe/blst failed to load (${reason}); using the slower @noble/curves`,
+      },
+    }
   }
   return cached
 }
@@ -73,14 +79,13 @@ export function blsBackendStatus(): BlsBackendStatus {
 }
 
 /**
- * The process-wide BLS backend. Logs the backend once when a logger is given. Throws if no backend can load
- * (the noble fallback is not built yet; see the module comment).
+ * The process-wide BLS backend: blst, or noble when blst cannot load. Logs which one when a logger is given.
  */
 export function getBls(logger?: Logger): BlsBackend {
   const { backend, status } = load()
   if (logger) {
-    if (backend) logger.info({ backend: status.backend }, 'bls backend loaded')
-    else logger.error({ reason: status.reason }, 'no bls backend available')
+    if (status.backend === 'blst') logger.info({ backend: status.backend }, 'bls backend loaded')
+    else logger.warn({ backend: status.backend, reason: status.reason }, 'bls fallback backend in use')
   }
   if (!backend) throw new Error(status.reason ?? 'no BLS backend available')
   return backend
