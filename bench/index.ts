@@ -1,10 +1,17 @@
-/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap, nitro (default: all). */
+/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap, nitro, signer, policy (default: all). */
 import 'reflect-metadata'
 import { benchDcap } from './dcap.js'
 import { benchKms } from './kms.js'
 import { benchNitro } from './nitro.js'
+import { benchSigner } from './signer.js'
 
-const areas: Record<string, () => Promise<void>> = { kms: benchKms, dcap: benchDcap, nitro: benchNitro }
+const areas: Record<string, () => Promise<void>> = {
+  kms: benchKms,
+  dcap: benchDcap,
+  nitro: benchNitro,
+  signer: benchSigner,
+  policy: async () => (await import('./policy.js')).benchPolicy(),
+}
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(areas)) {
   const run = areas[name]

@@ -67,8 +67,14 @@ describe('createPolicy', () => {
     expect((await p.check('app', identity)).reason).toBe('TCB status is not allowed')
   })
 
-  it('refuses backends that do not exist yet, and bad config', () => {
-    expect(codeOf(() => createPolicy({ backend: 'evm' }))).toBe('POLICY_BACKEND_UNAVAILABLE')
+  it('refuses bad config', () => {
+    expect(codeOf(() => createPolicy({ backend: 'evm' }))).toBe('POLICY_BAD_CONFIG')
+    const evm = { backend: 'evm', rpcUrl: 'http://127.0.0.1:9/', chainId: 31337 } as const
+    expect(codeOf(() => createPolicy({ ...evm, kmsContract: '0x1234' }))).toBe('POLICY_BAD_CONFIG')
+    expect(codeOf(() => createPolicy({ ...evm, rpcUrl: 'ws://x/', kmsContract: `0x${'11'.repeat(20)}` }))).toBe(
+      'POLICY_BAD_CONFIG',
+    )
+    expect(createPolicy({ ...evm, kmsContract: `0x${'11'.repeat(20)}` }).kind).toBe('evm')
     expect(codeOf(() => createPolicy({ backend: 'webhook' }))).toBe('POLICY_BAD_CONFIG')
     expect(codeOf(() => createPolicy({ backend: 'webhook', url: 'ftp://x/' }))).toBe('POLICY_BAD_CONFIG')
     expect(createPolicy({ backend: 'webhook', url: 'http://127.0.0.1:9/' }).kind).toBe('webhook')

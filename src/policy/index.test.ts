@@ -6,6 +6,15 @@ describe('policy public surface', () => {
     expect(Object.keys(policy).sort()).toEqual(
       [
         'DENY',
+        'EVM_DEFAULT_MAX_STALENESS_MS',
+        'EVM_DEFAULT_TIMEOUT_MS',
+        'EVM_RPC_UNREACHABLE',
+        'EVM_UNAVAILABLE',
+        'EvmPolicy',
+        'createEvmRpc',
+        'followCommittee',
+        'readCommittee',
+        'watchCommittee',
         'AUTH_BACKEND_UNAVAILABLE',
         'AUTH_INVALID_REQUEST',
         'AuthInfoResponseSchema',

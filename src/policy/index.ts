@@ -9,6 +9,25 @@ export { createPolicy } from './createPolicy.js'
 export { DEV_POLICY_REASON, DevPolicy } from './devPolicy.js'
 export { PolicyError } from './errors.js'
 export { DENY, evaluateStaticPolicy } from './evaluateStaticPolicy.js'
+export type {
+  CommitteeEvent,
+  CommitteeMember,
+  CommitteeState,
+  CommitteeWatcher,
+  WatchCommitteeOptions,
+} from './evmCommitteeWatcher.js'
+export { readCommittee, watchCommittee } from './evmCommitteeWatcher.js'
+export type { FollowCommitteeOptions } from './evmFollowCommittee.js'
+export { followCommittee } from './evmFollowCommittee.js'
+export type { EvmPolicyOptions } from './evmPolicy.js'
+export {
+  EVM_DEFAULT_MAX_STALENESS_MS,
+  EVM_RPC_UNREACHABLE,
+  EVM_UNAVAILABLE,
+  EvmPolicy,
+} from './evmPolicy.js'
+export type { EvmRpc } from './evmRpc.js'
+export { createEvmRpc, EVM_DEFAULT_TIMEOUT_MS } from './evmRpc.js'
 export type { StaticPolicyOptions } from './staticPolicy.js'
 export { StaticPolicy } from './staticPolicy.js'
 export type { PolicyFileFormat, StaticPolicyConfig, StaticPolicyInput } from './staticPolicyConfig.js'

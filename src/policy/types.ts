@@ -49,7 +49,7 @@ export interface PolicyBootInfo {
   advisoryIds: string[]
 }
 
-/** Policy backends; `evm` and `webhook` are declared but not available yet. */
+/** Policy backends: a static file, a dstack-style webhook, the Custos EVM contracts, or allow-all dev. */
 export type PolicyBackend = 'static' | 'evm' | 'webhook' | 'dev'
 
 /**

@@ -11,7 +11,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { SecretKey } from '@chainsafe/blst'
 import { afterAll, describe, expect, it } from 'vitest'
+import { fromHex, toHex } from '../../src/crypto/index.js'
 import {
   attestationRequest,
   badSignatures,
@@ -29,7 +31,7 @@ import {
 const KEYS = 4
 const CLIENTS = 8
 const MIN_LOAD_MS = 18_000
-const MAX_LOAD_MS = 28_000
+const MAX_LOAD_MS = 30_000
 const MIN_SERVED_KILLS = 5
 
 const home = mkdtempSync(join(tmpdir(), 'custos-signer-crash-'))
@@ -75,6 +77,28 @@ function nextRequest(rnd: () => number, elapsedMs: number): SignRequest {
 }
 
 describe('signer crash safety', () => {
+  it('the checkers catch what they are meant to catch (double proposal, double vote, surround, bad signature)', () => {
+    const sk = SecretKey.fromKeygen(new Uint8Array(32).fill(9))
+    const pubkey = `0x${toHex(sk.toPublicKey().toBytes(true))}`
+    const sign = (r: SignRequest): Signed => {
+      const { body: _b, ...what } = r
+      return { ...what, pubkey, signature: `0x${toHex(sk.sign(fromHex(r.root)).toBytes(true))}` }
+    }
+    const e = ELECTRA_EPOCH + 10
+    const fine = [
+      sign(blockRequest(e * 32, 1)),
+      sign(attestationRequest(e - 1, e, 1)),
+      sign(attestationRequest(e, e + 1, 1)),
+    ]
+    expect(badSignatures(fine)).toEqual([])
+    expect(slashablePairs([...fine, fine[1]!])).toEqual([]) // an identical re-sign is not slashable
+    expect(slashablePairs([...fine, sign(blockRequest(e * 32, 2))])).toHaveLength(1)
+    expect(slashablePairs([...fine, sign(attestationRequest(e - 2, e, 2))])).toHaveLength(1)
+    expect(slashablePairs([...fine, sign(attestationRequest(e - 2, e + 2, 1))])).toHaveLength(2) // surrounds both
+    const forged = { ...fine[2]!, root: fine[1]!.root }
+    expect(badSignatures([...fine, forged])).toEqual([3])
+  })
+
   it('SIGKILL under concurrent slashable load: every returned signature verifies, is recorded, and none is slashable', async () => {
     initSignerHome(home)
     await node.spawn()
@@ -140,7 +164,7 @@ describe('signer crash safety', () => {
     kills++
     const elapsed = () => performance.now() - t0
     while ((elapsed() < MIN_LOAD_MS || servedKills < MIN_SERVED_KILLS) && elapsed() < MAX_LOAD_MS) {
-      if (chaos() < 0.15) {
+      if (chaos() < 0.1) {
         // Kill while it is still starting (loading keys, migrating, opening listeners).
         const starting = node.spawn().catch(() => undefined)
         await sleep(150 + chaos() * 700)
@@ -150,7 +174,7 @@ describe('signer crash safety', () => {
         continue
       }
       await node.spawn()
-      await sleep(300 + chaos() * 1200)
+      await sleep(300 + chaos() * 900)
       await node.kill()
       kills++
       servedKills++
@@ -204,7 +228,7 @@ describe('signer crash safety', () => {
     expect(signed.some((s) => s.kind === 'block')).toBe(true)
     expect(signed.some((s) => s.kind === 'attestation')).toBe(true)
     // The load really was slashable: the signer refused a good share of it.
-    expect(statuses.get(412) ?? 0, JSON.stringify(summary)).toBeGreaterThan(100)
+    expect(statuses.get(412) ?? 0, JSON.stringify(summary)).toBeGreaterThan(50)
     expect(
       [...statuses.keys()].filter((s) => s !== 200 && s !== 412),
       JSON.stringify(summary),

@@ -1,0 +1,216 @@
+/**
+ * Validator remote signer figures (issue 4):
+ * - raw BLS sign rate (@chainsafe/blst through `getBls()`, one thread) — the floor under every signature;
+ * - ATTESTATION signing with durable EIP-3076 protection (WAL, synchronous=FULL: the node's default) over the
+ *   Web3Signer API of a `custos start --dev` child, 100 validators, keep-alive clients in a separate process;
+ *   the same load as RANDAO_REVEAL (no slashing protection) shows what protection costs;
+ * - EIP-3076 interchange import of 10,000 validators (one block + one attestation each) into a fresh file DB.
+ * Closed loop (32 clients, one request in flight each) measures the most the signer sustains; its latency is
+ * clients / throughput by Little's law. The open-loop run offers a fixed 800/s and measures latency at that rate.
+ * Run: `npm run bench signer` (env: BENCH_SIGNER_CLIENTS=32, BENCH_SIGNER_KEYS=100, BENCH_SECONDS=8,
+ * BENCH_SIGNER_RATE=800, BENCH_SIGNER_NODE_FLAGS="--cpu-prof" for the node child).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { SecretKey } from '@chainsafe/blst'
+import Database from 'better-sqlite3'
+import { parse, stringify } from 'smol-toml'
+import { applyMigrations, getBls, SlashingProtection } from '../src/signer/index.js'
+import { machine, print, summarise } from './util.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const CLI = resolve(ROOT, 'bin/custos.js')
+const CLIENTS = Number(process.env.BENCH_SIGNER_CLIENTS ?? 32)
+const KEYS = Number(process.env.BENCH_SIGNER_KEYS ?? 100)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+const RATE = Number(process.env.BENCH_SIGNER_RATE ?? 800)
+const IMPORT_VALIDATORS = 10_000
+const MAINNET_GVR = '4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95'
+
+function benchRawSign(): void {
+  const bls = getBls()
+  const sk = SecretKey.fromKeygen(new Uint8Array(randomBytes(32))).toBytes()
+  const msg = new Uint8Array(randomBytes(32))
+  for (let i = 0; i < 50; i++) bls.sign(sk, msg)
+  const lat: number[] = []
+  const start = performance.now()
+  while (performance.now() - start < 2000) {
+    const t = performance.now()
+    bls.sign(sk, msg)
+    lat.push(performance.now() - t)
+  }
+  print(summarise(`BLS sign alone (${bls.name}, one thread, in process)`, lat, (performance.now() - start) / 1000))
+}
+
+/** A `custos start --dev` child with the signer on (KMS off), both listeners on 127.0.0.1:0. */
+async function startSignerNode(home: string): Promise<{ child: ChildProcess; url: string; kmUrl: string }> {
+  execFileSync(process.execPath, [CLI, 'init', '--home', home, '--dev'], { cwd: ROOT, stdio: 'ignore' })
+  const file = resolve(home, 'custos.toml')
+  const c = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>
+  const signer = c.signer as Record<string, unknown> & { keymanager: Record<string, unknown> }
+  ;(c.kms as Record<string, unknown>).enabled = false
+  signer.enabled = true
+  signer.listen = '127.0.0.1:0'
+  signer.keymanager.listen = '127.0.0.1:0'
+  writeFileSync(file, stringify(c))
+  const flags = (process.env.BENCH_SIGNER_NODE_FLAGS ?? '').split(' ').filter(Boolean) // e.g. --cpu-prof
+  const child = spawn(process.execPath, [...flags, CLI, 'start', '--home', home, '--dev'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  return new Promise((res, rej) => {
+    let url: string | undefined
+    const timer = setTimeout(() => rej(new Error('custos start: not ready within 60 s')), 60_000)
+    child.once('exit', (code) => rej(new Error(`custos start exited with ${code}`)))
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (!line.startsWith('{')) return
+      const m = JSON.parse(line) as { msg?: string; url?: string }
+      if (m.msg === 'Web3Signer API listening') url = m.url
+      if (m.msg === 'keymanager API listening' && url && m.url) {
+        clearTimeout(timer)
+        res({ child, url, kmUrl: m.url })
+      }
+    })
+  })
+}
+
+function postKey(kmUrl: string, token: string, agent: Agent): Promise<string> {
+  return new Promise((res, rej) => {
+    const req = request(`${kmUrl}/custos/v1/signer/keys`, {
+      method: 'POST',
+      agent,
+      headers: { authorization: `Bearer ${token}`, 'content-length': '0' },
+    })
+    req.on('error', rej)
+    req.on('response', (r) => {
+      let text = ''
+      r.on('data', (c: Buffer) => {
+        text += c.toString()
+      })
+      r.on('end', () =>
+        r.statusCode === 201
+          ? res((JSON.parse(text) as { data: { validating_pubkey: string } }).data.validating_pubkey)
+          : rej(new Error(`keygen ${r.statusCode}: ${text}`)),
+      )
+    })
+    req.end()
+  })
+}
+
+function runLoad(
+  url: string,
+  keysFile: string,
+  mode: 'attestation' | 'randao',
+  rate = 0,
+  epochOffset = 0,
+): Promise<{ lat: number[]; seconds: number }> {
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./signerLoad.ts', import.meta.url)),
+        url,
+        keysFile,
+        String(CLIENTS),
+        String(SECONDS),
+        mode,
+        String(rate),
+        String(epochOffset),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let text = ''
+    child.stdout.on('data', (c: Buffer) => {
+      text += c.toString()
+    })
+    child.on('exit', (code) =>
+      code === 0 ? res(JSON.parse(text)) : rej(new Error(`load generator exited with ${code}`)),
+    )
+  })
+}
+
+async function benchHttp(home: string): Promise<void> {
+  const node = await startSignerNode(home)
+  try {
+    const token = readFileSync(resolve(home, 'keymanager-token'), 'utf8').trim()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const t = performance.now()
+    const keys: string[] = []
+    for (let i = 0; i < KEYS; i++) keys.push(await postKey(node.kmUrl, token, agent))
+    agent.destroy()
+    const perKey = (performance.now() - t) / KEYS
+    console.log(
+      `Key generation in the (simulated) TEE, attested and sealed: ${perKey.toFixed(1)} ms/key (${KEYS} keys)`,
+    )
+    const keysFile = resolve(home, 'bench-keys.json')
+    writeFileSync(keysFile, JSON.stringify(keys))
+    const att = await runLoad(node.url, keysFile, 'attestation')
+    print(
+      summarise(
+        `ATTESTATION sign + durable slashing protection (WAL, synchronous=FULL), ${KEYS} validators, ${CLIENTS} keep-alive clients (separate process)`,
+        att.lat,
+        att.seconds,
+      ),
+    )
+    // The figure to reach is a rate with a latency bound: offer exactly RATE/s (open loop) and see what holds.
+    const open = await runLoad(node.url, keysFile, 'attestation', RATE, 100_000)
+    print(
+      summarise(
+        `ATTESTATION, same, open loop at ${RATE}/s offered over ${CLIENTS} clients (latency from scheduled send)`,
+        open.lat,
+        open.seconds,
+      ),
+    )
+    const randao = await runLoad(node.url, keysFile, 'randao')
+    print(summarise(`RANDAO_REVEAL sign, no slashing protection, same load`, randao.lat, randao.seconds))
+  } finally {
+    node.child.kill('SIGTERM')
+    await new Promise((r) => node.child.once('exit', r))
+  }
+}
+
+function benchImport(home: string): void {
+  const rb = (n: number) => `0x${randomBytes(n).toString('hex')}`
+  const doc = {
+    metadata: { interchange_format_version: '5', genesis_validators_root: `0x${MAINNET_GVR}` },
+    data: Array.from({ length: IMPORT_VALIDATORS }, (_, i) => ({
+      pubkey: rb(48),
+      signed_blocks: [{ slot: String(11_000_000 + i), signing_root: rb(32) }],
+      signed_attestations: [{ source_epoch: '364000', target_epoch: '364001', signing_root: rb(32) }],
+    })),
+  }
+  const text = JSON.stringify(doc)
+  const db = new Database(resolve(home, 'slashing-import.db'))
+  db.pragma('journal_mode = WAL')
+  applyMigrations(db)
+  const sp = new SlashingProtection(db) // raises synchronous to FULL
+  const sync = db.pragma('synchronous', { simple: true })
+  const t = performance.now()
+  const summary = sp.importInterchange(text, Buffer.from(MAINNET_GVR, 'hex'))
+  const seconds = (performance.now() - t) / 1000
+  db.close()
+  if (summary.validators !== IMPORT_VALIDATORS) throw new Error(`imported ${summary.validators} validators`)
+  console.log(
+    `Interchange import, ${IMPORT_VALIDATORS} validators × (1 block + 1 attestation), ${(text.length / 1e6).toFixed(1)} MB JSON text → fresh file DB (WAL, synchronous=${sync === 2 ? 'FULL' : sync}): ${seconds.toFixed(2)} s`,
+  )
+}
+
+export async function benchSigner(): Promise<void> {
+  console.log(`# Signer (${machine()})`)
+  benchRawSign()
+  const home = mkdtempSync(join(tmpdir(), 'custos-bench-signer-'))
+  try {
+    benchImport(home)
+    await benchHttp(home)
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
+}
