@@ -242,7 +242,13 @@ export function registerContractsCommand(program: Command): void {
 
   for (const s of KMS_WRITES) {
     withSignerOptions(
-      withChainOptions(contracts.command(`${s.name} <${s.arg}>`).description(`${s.help} (CustosKms owner)`)),
+      withChainOptions(
+        contracts
+          .command(`${s.name} <${s.arg}>`)
+          .description(
+            `${s.help} (${s.fn === 'registerApp' ? 'anyone while registration is open' : 'CustosKms owner'})`,
+          ),
+      ),
     ).action((value: string, o: ChainCliOptions) => {
       const arg = parseArg(s.kind, value, s.arg)
       const kms = kmsAddressOf(o)

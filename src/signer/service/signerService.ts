@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { encodeVersionedAttestation } from '../../attestation/index.js'
-import { equalBytes, fromHex, toHex } from '../../crypto/index.js'
+import { equalBytes, fromHex, type SecretBytes, toHex } from '../../crypto/index.js'
 import { explain } from '../../errors.js'
 import { type Logger, nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
@@ -40,12 +40,20 @@ const ADMIN = '\u0000admin'
  * The validator remote signer: sealed BLS keys, each with an attestation binding its public key, and EIP-3076
  * slashing protection in the node's SQLite store.
  *
- * `sign` order: compute the signing root from the typed payload (never trust the client's) → take the key's
- * mutex → check-and-record in ONE durable transaction (synchronous=FULL) → BLS-sign → release. A signature for a
+ * `sign` order: compute the signing root from the typed payload (never trust the client's) → queue for the next
+ * group commit → check-and-record in ONE durable transaction (synchronous=FULL) → BLS-sign. A signature for a
  * block or attestation therefore never leaves the process unless its record is committed, and two racing
- * requests for one key are decided one after the other. Key import, generation, deletion and reload are
- * serialised among themselves.
+ * requests for one key are decided one after the other (see `#flush`). Key import, generation, deletion and
+ * reload are serialised among themselves.
  */
+interface PendingSign {
+  hex: string
+  subject: { kind: 'block'; slot: bigint } | { kind: 'attestation'; source: bigint; target: bigint }
+  root: Uint8Array
+  resolve: (signature: Uint8Array) => void
+  reject: (err: unknown) => void
+}
+
 export class SignerService {
   readonly network: SignerNetwork
   readonly strategy: SlashingStrategy
@@ -56,6 +64,9 @@ export class SignerService {
   readonly #rng: (length: number) => Uint8Array
   readonly #slashing: SlashingProtection
   readonly #locks = new KeyedMutex()
+  /** slashable-type sign requests waiting for the next group commit */
+  #pending: PendingSign[] = []
+  #flushScheduled = false
   readonly #ring: KeyRing
   #reload: ReloadStatus = { status: 'idle' }
   #closed = false
@@ -131,15 +142,63 @@ export class SignerService {
     }
     const subject = prep.slashing
     if (!subject) return signRoot(this.#key(hex).secretKey, prep.signingRoot)
-    return this.#locks.run(hex, () => {
-      const key = this.#key(hex) // may have been deleted while queued
-      if (subject.kind === 'block') {
-        this.#slashing.checkAndRecordBlock(key.publicKey, subject.slot, prep.signingRoot, gvr)
-      } else {
-        this.#slashing.checkAndRecordAttestation(key.publicKey, subject.source, subject.target, prep.signingRoot, gvr)
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#pending.push({ hex, subject, root: prep.signingRoot, resolve, reject })
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true
+        setImmediate(() => this.#flush())
       }
-      // The record is committed (synchronous=FULL) before the signature exists.
-      return signRoot(key.secretKey, prep.signingRoot)
+    })
+  }
+
+  /**
+   * Group commit: every slashable-type request that arrived since the last flush is checked and recorded inside
+   * ONE durable IMMEDIATE transaction (each check in its own savepoint, in arrival order, so two requests for one
+   * key are decided one after the other and a refusal rolls back only itself), committed with synchronous=FULL,
+   * and only then signed. One fsync serves the whole batch; no signature exists before its record is durable.
+   * The flush is synchronous, so no key import, deletion or other request can interleave with it.
+   */
+  #flush(): void {
+    this.#flushScheduled = false
+    const batch = this.#pending.splice(0)
+    if (batch.length === 0) return
+    const outcomes: Array<{ key: { secretKey: SecretBytes } } | { err: unknown }> = []
+    const gvr = this.network.genesisValidatorsRoot
+    try {
+      this.#store.db
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              const key = this.#key(item.hex) // may have been deleted while queued
+              if (item.subject.kind === 'block') {
+                this.#slashing.checkAndRecordBlock(key.publicKey, item.subject.slot, item.root, gvr)
+              } else {
+                const { source, target } = item.subject
+                this.#slashing.checkAndRecordAttestation(key.publicKey, source, target, item.root, gvr)
+              }
+              outcomes.push({ key })
+            } catch (err) {
+              outcomes.push({ err })
+            }
+          }
+        })
+        .immediate()
+    } catch (err) {
+      // The commit itself failed (disk full, busy, I/O): nothing was recorded, so nothing is signed.
+      this.#log.error({ batch: batch.length, err: (err as Error)?.message }, 'slashing-protection commit failed')
+      for (const item of batch) item.reject(err)
+      return
+    }
+    batch.forEach((item, i) => {
+      const o = outcomes[i]!
+      if ('err' in o) item.reject(o.err)
+      else {
+        try {
+          item.resolve(signRoot(o.key.secretKey, item.root))
+        } catch (err) {
+          item.reject(err)
+        }
+      }
     })
   }
 
