@@ -14,48 +14,83 @@ export function registerDevCommand(program: Command): void {
     .option('--base-port <port>', 'first KMS port (node i listens on base+i-1)', '8001')
     .option('--log-level <level>', 'node log level (logs go to stderr)', 'warn')
     .option('--agent-port <port>', 'also serve the demo app guest agent on this loopback port', '8090')
-    .action(async (opts: { home: string; nodes: string; basePort: string; logLevel: string; agentPort: string }) => {
-      const say = (l: string) => process.stdout.write(`${l}\n`)
-      const nodes = Number(opts.nodes)
-      const basePort = Number(opts.basePort)
-      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16)
-        throw new Error('--nodes must be an integer from 1 to 16')
-      if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - nodes)
-        throw new Error('--base-port is not a usable port')
-      say('Custos devnet — SIMULATED TEE: keys and attestations here are INSECURE (for development only)')
-      const logger = createRootLogger({ level: opts.logLevel, name: 'devnet' })
-      const agentPort = Number(opts.agentPort)
-      if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535)
-        throw new Error('--agent-port is not a port')
-      const net = await startDevnet({ home: opts.home, nodes, basePort, logger, progress: say, agentPort })
-      say('')
-      say('KMS endpoints (dstack-kms compatible prpc over attested TLS):')
-      for (const [i, u] of net.urls.entries()) say(`  node${i + 1}  ${u}/prpc`)
-      say(`state: ${net.home} (policy: ${resolve(net.home, 'policy.json')})`)
-      say('')
-      say('Try it:')
-      say(`  curl -sk ${net.urls[0]}/prpc/GetMeta?json`)
-      say(`  npx custos dev app-key --home ${opts.home} --kms ${net.urls[net.urls.length > 1 ? 1 : 0]}`)
-      say(`  curl -sk ${net.urls[0]}/metrics | grep dstack_kms`)
-      const ep = net.agent?.endpoints
-      if (ep?.socketPath) {
+    .option(
+      '--chain',
+      'run the nodes against a real local EVM (in-process EDR): deploys the Custos contracts, registers the devnet measurements, [policy] backend = "evm"',
+    )
+    .option('--chain-port <port>', 'loopback port of the devnet chain JSON-RPC', '8545')
+    .action(
+      async (opts: {
+        home: string
+        nodes: string
+        basePort: string
+        logLevel: string
+        agentPort: string
+        chain?: boolean
+        chainPort: string
+      }) => {
+        const say = (l: string) => process.stdout.write(`${l}\n`)
+        const nodes = Number(opts.nodes)
+        const basePort = Number(opts.basePort)
+        if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16)
+          throw new Error('--nodes must be an integer from 1 to 16')
+        if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - nodes)
+          throw new Error('--base-port is not a usable port')
+        say('Custos devnet — SIMULATED TEE: keys and attestations here are INSECURE (for development only)')
+        const logger = createRootLogger({ level: opts.logLevel, name: 'devnet' })
+        const agentPort = Number(opts.agentPort)
+        if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535)
+          throw new Error('--agent-port is not a port')
+        const net = await startDevnet({
+          home: opts.home,
+          nodes,
+          basePort,
+          logger,
+          progress: say,
+          agentPort,
+          chain: opts.chain === true,
+          chainPort: Number(opts.chainPort),
+        })
         say('')
-        say('Demo app guest agent (dstack API, works with @phala/dstack-sdk):')
-        say(
-          `  curl -s --unix-socket ${ep.socketPath} http://dstack/GetKey -d '{"path":"wallet/eth","purpose":"signing"}'`,
-        )
-        if (ep.httpUrl) say(`  curl -s ${ep.httpUrl}/Info -d '{}'`)
-        say(`  export DSTACK_SIMULATOR_ENDPOINT=${ep.socketPath}`)
-      }
-      say('')
-      say('Ctrl-C stops the devnet; run `npm start` again to restart it from its state.')
-      const stop = async () => {
-        await net.close()
-        process.exit(0)
-      }
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+        say('KMS endpoints (dstack-kms compatible prpc over attested TLS):')
+        for (const [i, u] of net.urls.entries()) say(`  node${i + 1}  ${u}/prpc`)
+        say(`state: ${net.home} (policy: ${net.chain ? 'on chain' : resolve(net.home, 'policy.json')})`)
+        if (net.chain) {
+          const dep = resolve(net.home, 'chain-deployment.json')
+          say('')
+          say(
+            `Chain: local EVM ${net.chain.rpcUrl} (chain ${net.chain.chainId}, public dev keys — INSECURE); CustosKms ${net.chain.addresses.kms}, demo app ${net.chain.addresses.app}`,
+          )
+          say(`  npx custos contracts show --deployment ${dep}`)
+          say(
+            `  npx custos contracts remove-compose-hash --deployment ${dep} --dev-account 0 --app ${net.chain.addresses.app} ${net.demoApp.composeHash}   # the next app-key is refused`,
+          )
+        }
+        say('')
+        say('Try it:')
+        say(`  curl -sk ${net.urls[0]}/prpc/GetMeta?json`)
+        say(`  npx custos dev app-key --home ${opts.home} --kms ${net.urls[net.urls.length > 1 ? 1 : 0]}`)
+        say(`  curl -sk ${net.urls[0]}/metrics | grep dstack_kms`)
+        const ep = net.agent?.endpoints
+        if (ep?.socketPath) {
+          say('')
+          say('Demo app guest agent (dstack API, works with @phala/dstack-sdk):')
+          say(
+            `  curl -s --unix-socket ${ep.socketPath} http://dstack/GetKey -d '{"path":"wallet/eth","purpose":"signing"}'`,
+          )
+          if (ep.httpUrl) say(`  curl -s ${ep.httpUrl}/Info -d '{}'`)
+          say(`  export DSTACK_SIMULATOR_ENDPOINT=${ep.socketPath}`)
+        }
+        say('')
+        say('Ctrl-C stops the devnet; run `npm start` again to restart it from its state.')
+        const stop = async () => {
+          await net.close()
+          process.exit(0)
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      },
+    )
 
   dev
     .command('app-key')

@@ -4,6 +4,7 @@ import { CustosError } from '../errors.js'
 import { registerAgentCommand } from './agentCommand.js'
 import { registerAttestCommand } from './attestCommand.js'
 import { registerConfigCommand } from './configCommand.js'
+import { registerContractsCommand } from './contractsCommand.js'
 import { registerDevCommand } from './devCommand.js'
 import { registerInitCommand } from './initCommand.js'
 import { registerPolicyCommand } from './policyCommand.js'
@@ -27,6 +28,7 @@ registerAgentCommand(program)
 registerAttestCommand(program)
 registerSignerCommand(program)
 registerPolicyCommand(program)
+registerContractsCommand(program)
 registerConfigCommand(program)
 
 try {

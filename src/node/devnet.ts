@@ -7,6 +7,7 @@ import type { Logger } from '../log.js'
 import { startAgentFor } from './agentNode.js'
 import { loadConfig } from './config.js'
 import { devConfigToml } from './devFiles.js'
+import { type DevnetChain, startDevnetChain } from './devnetChain.js'
 import { type RunningNode, startNode } from './node.js'
 import { identityOf } from './platform.js'
 
@@ -27,6 +28,10 @@ export interface DevnetOptions {
   agent?: boolean
   /** also serve the guest agent on this loopback port */
   agentPort?: number
+  /** run a local EVM with the Custos contracts and put the nodes on the `evm` policy */
+  chain?: boolean
+  /** loopback port of the chain's JSON-RPC (default: any free port) */
+  chainPort?: number
 }
 
 export interface Devnet {
@@ -36,6 +41,8 @@ export interface Devnet {
   demoApp: { home: string; appId: string; composeHash: string }
   /** the demo app's dstack guest agent (point @phala/dstack-sdk at `agent.endpoints.socketPath`) */
   agent?: AppAgent
+  /** the local EVM, when started with `chain: true` */
+  chain?: DevnetChain
   close(): Promise<void>
 }
 
@@ -110,7 +117,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   mkdirSync(appHome, { recursive: true, mode: 0o700 })
   writeOnce(resolve(appHome, 'custos.toml'), demoAppToml())
 
-  const configs = homes.map((h) => loadConfig(h, readFileSync(resolve(h, 'custos.toml'), 'utf8')))
+  let configs = homes.map((h) => loadConfig(h, readFileSync(resolve(h, 'custos.toml'), 'utf8')))
   say(`measuring ${n} simulated KMS nodes and the demo app …`)
   // One after the other: the first call creates the shared simulated vendor.
   const kmsIds: Identity[] = []
@@ -118,6 +125,19 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   const appCfg = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
   const appId = await identityOf(appCfg)
   writeFileSync(resolve(home, 'policy.json'), devnetPolicy(kmsIds, appId), { mode: 0o600 })
+  let chain: DevnetChain | undefined
+  if (opts.chain) {
+    say('chain: starting a local EVM, deploying the Custos contracts, registering the devnet measurements …')
+    chain = await startDevnetChain({
+      kms: kmsIds,
+      app: appId,
+      progress: say,
+      ...(opts.chainPort !== undefined ? { port: opts.chainPort } : {}),
+    })
+    writeFileSync(resolve(home, 'chain-deployment.json'), `${JSON.stringify(chain.deployment, null, 2)}\n`)
+    const policy = chain.policy
+    configs = configs.map((c) => ({ ...c, policy: { ...c.policy, ...policy } }))
+  }
 
   const nodes: RunningNode[] = []
   const urls: string[] = []
@@ -142,6 +162,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     }
   } catch (e) {
     await Promise.all(nodes.map((x) => x.close()))
+    await chain?.close()
     throw e
   }
   let agent: AppAgent | undefined
@@ -156,6 +177,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       })
     } catch (e) {
       await Promise.all(nodes.map((x) => x.close()))
+      await chain?.close()
       throw e
     }
   }
@@ -165,9 +187,11 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     urls,
     demoApp: { home: appHome, appId: toHex(appId.appId), composeHash: toHex(appId.composeHash) },
     ...(agent ? { agent } : {}),
+    ...(chain ? { chain } : {}),
     close: async () => {
       await agent?.stop()
       await Promise.all(nodes.map((x) => x.close()))
+      await chain?.close()
     },
   }
 }
