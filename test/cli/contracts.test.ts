@@ -17,27 +17,13 @@ import { CustosError } from '../../src/errors.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = resolve(ROOT, 'bin/custos.js')
-const REGISTERED = readFileSync(resolve(ROOT, 'src/cli/main.ts'), 'utf8').includes('registerContractsCommand(program)')
-// Until src/cli/main.ts registers the command, run it through an equivalent entry point (same error handling
-// as main.ts). Once main.ts calls registerContractsCommand(program), the real bin/custos.js is used.
-const INLINE = `import { Command, CommanderError } from 'commander'
-import { CustosError } from './src/errors.ts'
-import { registerContractsCommand } from './src/cli/contractsCommand.ts'
-const program = new Command().name('custos').exitOverride().enablePositionalOptions()
-registerContractsCommand(program)
-try { await program.parseAsync(process.argv.slice(1), { from: 'user' }) } catch (e) {
-  if (e instanceof CommanderError) process.exit(e.exitCode)
-  if (e instanceof CustosError) { process.stderr.write('error: ' + e.shortMessage + '\\n'); process.exit(1) }
-  process.stderr.write('error: ' + (e && e.message) + '\\n'); process.exit(1)
-}`
-
 interface Run {
   code: number | null
   stdout: string
   stderr: string
 }
 function custos(...args: string[]): Promise<Run> {
-  const argv = REGISTERED ? [BIN, ...args] : ['--import', 'tsx', '--input-type=module', '-e', INLINE, '--', ...args]
+  const argv = [BIN, ...args]
   return new Promise((res) => {
     execFile(process.execPath, argv, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
       res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
