@@ -1,5 +1,6 @@
 export { type BlsBackend, type BlsBackendStatus, blsBackendStatus, getBls } from './blsBackend.js'
 export { blsKeyReportData } from './blsKeyReportData.js'
+export { BlsSignWorker } from './blsSignWorker.js'
 export {
   BLS_CURVE_ORDER,
   deriveChildSK,

@@ -6,7 +6,7 @@ import { type Logger, nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
 import type { TeePlatform } from '../../tee/index.js'
 import { SignerError } from '../errors.js'
-import { blsKeyReportData, decryptKeystore, generateBlsKey, signRoot } from '../keys/index.js'
+import { BlsSignWorker, blsKeyReportData, decryptKeystore, generateBlsKey, signRoot } from '../keys/index.js'
 import { prepareSignRequest } from '../signing/index.js'
 import { parseInterchangeV5, SlashingError, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
@@ -66,6 +66,8 @@ export class SignerService {
   readonly #locks = new KeyedMutex()
   /** slashable-type sign requests waiting for the next group commit */
   #pending: PendingSign[] = []
+  /** BLS on the second core; records are already committed when a job is handed to it */
+  readonly #signer: BlsSignWorker
   #flushScheduled = false
   readonly #ring: KeyRing
   #reload: ReloadStatus = { status: 'idle' }
@@ -84,6 +86,7 @@ export class SignerService {
     this.#store.migrate(SIGNER_KEYS_DOMAIN, signerKeyMigrations)
     this.#store.migrate(SIGNER_SLASHING_DOMAIN, slashingStoreMigrations())
     this.#ring = new KeyRing(this.#store, this.#log)
+    this.#signer = new BlsSignWorker(this.#log)
     this.#slashing = new SlashingProtection(this.#store.db, {
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       logger: this.#log,
@@ -192,13 +195,7 @@ export class SignerService {
     batch.forEach((item, i) => {
       const o = outcomes[i]!
       if ('err' in o) item.reject(o.err)
-      else {
-        try {
-          item.resolve(signRoot(o.key.secretKey, item.root))
-        } catch (err) {
-          item.reject(err)
-        }
-      }
+      else this.#signer.sign(o.key.secretKey, item.root).then(item.resolve, item.reject)
     })
   }
 
@@ -370,6 +367,7 @@ export class SignerService {
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    void this.#signer.close()
     this.#ring.wipeAll()
   }
 
