@@ -13,7 +13,7 @@ describe('BlsSignWorker', () => {
     const keys = Array.from({ length: 4 }, () => deriveMasterSK(new Uint8Array(randomBytes(32))))
     const roots = Array.from({ length: 40 }, () => new Uint8Array(randomBytes(32)))
     const sigs = await Promise.all(roots.map((r, i) => worker.sign(keys[i % 4]!, r)))
-    sigs.forEach((s, i) => expect(s).toEqual(signRoot(keys[i % 4]!, roots[i]!)))
+    for (const [i, s] of sigs.entries()) expect(s).toEqual(signRoot(keys[i % 4]!, roots[i]!))
     expect(keys.every((k) => k.expose().some((b) => b !== 0))).toBe(true)
   })
 

@@ -6,7 +6,7 @@ import { type Logger, nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
 import type { TeePlatform } from '../../tee/index.js'
 import { SignerError } from '../errors.js'
-import { BlsSignWorker, blsKeyReportData, decryptKeystore, generateBlsKey, signRoot } from '../keys/index.js'
+import { BlsSignWorker, blsKeyReportData, decryptKeystore, generateBlsKey } from '../keys/index.js'
 import { prepareSignRequest } from '../signing/index.js'
 import { parseInterchangeV5, SlashingError, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
@@ -144,7 +144,7 @@ export class SignerService {
       )
     }
     const subject = prep.slashing
-    if (!subject) return signRoot(this.#key(hex).secretKey, prep.signingRoot)
+    if (!subject) return this.#signer.sign(this.#key(hex).secretKey, prep.signingRoot)
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.push({ hex, subject, root: prep.signingRoot, resolve, reject })
       if (!this.#flushScheduled) {
