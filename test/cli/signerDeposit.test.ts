@@ -8,6 +8,11 @@ import { ssz } from '@lodestar/types'
 import { afterAll, describe, expect, it } from 'vitest'
 import { withdrawalCredentialsFromOptions } from '../../src/cli/signerDeposit.js'
 import { loadNetworkConfigFile, resolveCliNetwork } from '../../src/cli/signerNetwork.js'
+import {
+  EIP2335_PBKDF2_KEYSTORE as KEYSTORE,
+  EIP2335_PASSWORD as PASSWORD,
+  EIP2335_PUBKEY as PUBKEY,
+} from '../support/eip2335.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = resolve(ROOT, 'bin/custos.js')
@@ -31,37 +36,6 @@ afterAll(() => {
 })
 
 // EIP-2335 PBKDF2 test vector (ethereum/ERCs ERCS/erc-2335.md; staking-deposit-cli keystore_test_vectors/test0.json).
-const PASSWORD = '𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑'
-const PUBKEY = '9612d7a727c9d0a22e185a1c768478dfe919cada9266988cb32359c11f2b7b27f4ae4040902382ae2910c15e2b420d07'
-const KEYSTORE = {
-  crypto: {
-    kdf: {
-      function: 'pbkdf2',
-      params: {
-        dklen: 32,
-        c: 262144,
-        prf: 'hmac-sha256',
-        salt: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3',
-      },
-      message: '',
-    },
-    checksum: {
-      function: 'sha256',
-      params: {},
-      message: '8a9f5d9912ed7e75ea794bc5a89bca5f193721d30868ade6f73043c6ea6febf1',
-    },
-    cipher: {
-      function: 'aes-128-ctr',
-      params: { iv: '264daa3f303d7259501c93d997d84fe6' },
-      message: 'cee03fde2af33149775b7223e7845e4fb2c8ae1792e5f99fe9ecf474cc8c16ad',
-    },
-  },
-  description: 'This is a test keystore that uses PBKDF2 to secure the secret.',
-  pubkey: PUBKEY,
-  path: 'm/12381/60/0/0',
-  uuid: '64625def-3331-4eea-ab6f-782f3ed16a83',
-  version: 4,
-}
 const ADDRESS = '0x00000000219ab540356cBB839Cbe05303d7705Fa'
 const FIELDS = [
   'pubkey',
