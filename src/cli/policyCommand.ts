@@ -1,8 +1,5 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { getRequestListener } from '@hono/node-server'
 import type { Command } from 'commander'
-import { createRootLogger, loadConfigFile, policyConfigFromNode } from '../node/index.js'
+import { createRootLogger, listen, loadConfigFile, policyConfigFromNode } from '../node/index.js'
 import { createAuthApp, createPolicy } from '../policy/index.js'
 
 /**
@@ -42,25 +39,16 @@ export function registerPolicyCommand(program: Command): void {
         throw new Error('the configured policy is "dev" (allows everything): pass --dev to serve it (development only)')
       const logger = createRootLogger({ level: cfg.node.log_level, name: 'policy-serve' })
       const pol = createPolicy(pc, logger.child({ module: 'policy' }))
-      const server = createServer(
-        getRequestListener(createAuthApp(pol, { logger: logger.child({ module: 'auth-api' }) }).fetch),
+      const l = await listen(
+        createAuthApp(pol, { logger: logger.child({ module: 'auth-api' }) }),
+        `${host.includes(':') ? `[${host}]` : host}:${port}`,
       )
-      server.keepAliveTimeout = 30_000
-      server.requestTimeout = 30_000
-      await new Promise<void>((res, rej) => {
-        server.once('error', rej)
-        server.listen(port, host, () => {
-          server.off('error', rej)
-          res()
-        })
-      })
-      const bound = (server.address() as AddressInfo).port
-      const shown = host.includes(':') ? `[${host}]` : host
-      process.stdout.write(`policy auth API (backend ${pol.kind}) listening on http://${shown}:${bound}/\n`)
+      process.stdout.write(`policy auth API (backend ${pol.kind}) listening on ${l.url}/\n`)
       const stop = () => {
-        server.close()
-        server.closeAllConnections()
-        void pol.close().finally(() => process.exit(0))
+        void l
+          .close()
+          .then(() => pol.close())
+          .finally(() => process.exit(0))
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
