@@ -99,6 +99,11 @@ export interface VerifyOptions {
   now: number
   /** When set, the evidence's report_data must equal these 64 bytes. */
   expectedReportData?: Uint8Array
+  /**
+   * Compute mr_aggregated from the runtime events up to `boot-mr-done` only (dstack's boot-time MR, used for
+   * SignCert), instead of all events presented (runtime MR, used for GetAppKey/GetKmsKey).
+   */
+  bootTimeMr?: boolean
 }
 
 /**

@@ -56,9 +56,12 @@ export const signCert = (kms: KmsService) =>
       let identity: Awaited<ReturnType<typeof kms.deps.verifier.verify>>
       try {
         const att = decodeVersionedAttestation(csr.attestation)
+        // dstack authorises SignCert with the boot-time MR (events up to boot-mr-done), so app events emitted
+        // after boot do not change which certificate an app may get.
         identity = await kms.deps.verifier.verify(att, {
           now: kms.deps.now(),
           expectedReportData: raTlsReportData(csr.pubkey),
+          bootTimeMr: true,
         })
       } catch (e) {
         throw new KmsError('KMS_INVALID_QUOTE', `invalid quote in CSR: ${explain(e, 'cannot verify')}`)

@@ -204,3 +204,23 @@ describe('createTeePlatform', () => {
     await expect(createTeePlatform({ driver: 'simulated' })).rejects.toMatchObject({ code: 'TEE_INVALID_CONFIG' })
   })
 })
+
+describe('boot-time vs runtime MR (VerifyOptions.bootTimeMr)', () => {
+  it('app events after boot change the runtime mr_aggregated but not the boot-time one', async () => {
+    const vendor = await createSimulatedVendorInMemory()
+    const machine = await provisionSimulatedMachineInMemory({ vendor })
+    const tee = new SimulatedTee({ machine, workload: { osImageHash, instanceId: new Uint8Array(20).fill(9) } })
+    const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+    const before = await verifier.verify(await tee.attest(rd(1)), { now: now() })
+    tee.emitEvent('app-started', Uint8Array.of(1, 2, 3))
+    const att = await tee.attest(rd(2))
+    const runtime = await verifier.verify(att, { now: now() })
+    const boot = await verifier.verify(att, { now: now(), bootTimeMr: true })
+    expect(toHex(runtime.mrAggregated)).not.toBe(toHex(before.mrAggregated))
+    expect(toHex(boot.mrAggregated)).not.toBe(toHex(runtime.mrAggregated))
+    // boot-time MR = replay only up to boot-mr-done, the same before and after later events
+    const bootBefore = await verifier.verify(await tee.attest(rd(3)), { now: now(), bootTimeMr: true })
+    expect(toHex(boot.mrAggregated)).toBe(toHex(bootBefore.mrAggregated))
+    expect(toHex(boot.appId)).toBe(toHex(runtime.appId))
+  })
+})

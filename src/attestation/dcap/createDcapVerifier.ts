@@ -25,7 +25,7 @@ export interface DcapVerifierOptions {
  * SGX (no dstack event log): mrAggregated = mrSystem = MRENCLAVE; app fields empty; device_id = sha256(PPID).
  * @throws DcapError DCAP_REPORT_DATA_MISMATCH | DCAP_EVENT_LOG_MISMATCH
  */
-export function dcapIdentity(v: DcapVerdict, att: Attestation): Identity {
+export function dcapIdentity(v: DcapVerdict, att: Attestation, opts: { bootTimeMr?: boolean } = {}): Identity {
   if (!Buffer.from(v.reportData).equals(Buffer.from(att.reportData)))
     throw new DcapError('DCAP_REPORT_DATA_MISMATCH', "quote report_data differs from the attestation's report_data", {
       what: 'report_data',
@@ -46,6 +46,7 @@ export function dcapIdentity(v: DcapVerdict, att: Attestation): Identity {
       advisoryIds: v.advisoryIds,
       debug: v.debug,
       reportData: v.reportData,
+      ...(opts.bootTimeMr ? { boottimeMr: true } : {}),
     })
     return { ...id, measurements: { ...id.measurements, ...v.measurements } }
   }
@@ -96,7 +97,7 @@ export function createDcapVerifier(opts: DcapVerifierOptions): EvidenceVerifier 
         allowServiceTd: opts.allowServiceTd ?? false,
         ...(vopts.expectedReportData ? { expectedReportData: vopts.expectedReportData } : {}),
       })
-      return dcapIdentity(verdict, att)
+      return dcapIdentity(verdict, att, { bootTimeMr: vopts.bootTimeMr ?? false })
     },
   }
 }

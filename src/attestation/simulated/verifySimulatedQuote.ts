@@ -129,6 +129,7 @@ export async function verifySimulatedQuote(
     advisoryIds: tcb.advisoryIds,
     debug,
     reportData: body.reportData,
+    ...(opts.bootTimeMr ? { boottimeMr: true } : {}),
   })
 }
 
