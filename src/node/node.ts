@@ -95,7 +95,7 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     peers.verifySocket(incoming.socket as TLSSocket)
 
   let signer: RunningSigner | undefined
-  if (cfg.signer.enabled) signer = await startSigner(cfg, { store, tee, logger, now })
+  if (cfg.signer.enabled) signer = await startSigner(cfg, { store, tee, logger, now, metrics })
 
   let onboard: Listening | undefined
   let closed = false

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { ServerOptions } from 'node:https'
+import { Hono } from 'hono'
 import type { Logger } from '../log.js'
 import { createRaTlsIdentity } from '../net/index.js'
 import {
@@ -15,6 +16,7 @@ import type { Store } from '../store/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import { type Config, homePath } from './config.js'
 import { NodeError } from './errors.js'
+import type { NodeMetrics } from './metrics.js'
 import { type Listening, listen } from './server.js'
 
 export interface RunningSigner {
@@ -61,10 +63,38 @@ async function tlsFor(cfg: Config, tee: TeePlatform, now: number): Promise<Serve
   return signerTlsOptions({ certPem: id.cert.pem, keyPem: id.keyPem, ...(clientCaPem ? { clientCaPem } : {}) })
 }
 
+/** Web3Signer route → a bounded metric label. */
+function routeOf(path: string): string {
+  if (path.startsWith('/api/v1/eth2/sign/')) return 'sign'
+  const known = ['/api/v1/eth2/publicKeys', '/api/v1/eth2/highWatermark', '/upcheck', '/healthcheck', '/reload']
+  if (known.includes(path)) return path.split('/').pop() as string
+  if (path.startsWith('/api/v1/eth2/attestation/')) return 'attestation'
+  return 'other'
+}
+
+/**
+ * The Web3Signer app behind `GET /metrics` (Prometheus) and a timing middleware: requests by route and status
+ * (`custos_rpc_request_duration_seconds{service="signer",method,status}`; 412 = slashing refusal).
+ */
+function withMetrics(inner: Hono, metrics: NodeMetrics | undefined): Hono {
+  if (!metrics) return inner
+  const app = new Hono()
+  app.use('*', async (c, next) => {
+    const t = performance.now()
+    await next()
+    metrics.observeRpc('signer', routeOf(c.req.path), c.res.status, (performance.now() - t) / 1000)
+  })
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+  )
+  app.route('/', inner)
+  return app
+}
+
 /** Compose the validator remote signer: service over the sealed store, Web3Signer API, keymanager API. */
 export async function startSigner(
   cfg: Config,
-  deps: { store: Store; tee: TeePlatform; logger: Logger; now: () => number },
+  deps: { store: Store; tee: TeePlatform; logger: Logger; now: () => number; metrics?: NodeMetrics },
 ): Promise<RunningSigner> {
   const s = cfg.signer
   const logger = deps.logger.child({ module: 'signer' })
@@ -83,7 +113,11 @@ export async function startSigner(
   const tls = await tlsFor(cfg, deps.tee, deps.now())
   if (!tls && !s.listen.startsWith('127.') && !s.listen.startsWith('[::1]'))
     logger.warn({ listen: s.listen }, 'signer API without TLS on a non-loopback address')
-  const api = await listen(web3signerApp(service, { logger, maxBodyBytes: s.max_body_bytes }), s.listen, tls)
+  const api = await listen(
+    withMetrics(web3signerApp(service, { logger, maxBodyBytes: s.max_body_bytes }), deps.metrics),
+    s.listen,
+    tls,
+  )
   logger.info({ url: api.url, keys: service.publicKeys().length }, 'Web3Signer API listening')
   let keymanager: Listening | undefined
   if (s.keymanager.enabled) {
