@@ -14,7 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { tmpdir } from 'node:os'
+import { setPriority, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -31,6 +31,7 @@ const KEYS = Number(process.env.BENCH_SIGNER_KEYS ?? 100)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const RATE = Number(process.env.BENCH_SIGNER_RATE ?? 800)
 const IMPORT_VALIDATORS = 10_000
+const GENERATOR_NICE = Number(process.env.BENCH_SIGNER_GENERATOR_NICE ?? 0)
 const MAINNET_GVR = '4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95'
 
 function benchRawSign(): void {
@@ -62,7 +63,7 @@ async function startSignerNode(home: string): Promise<{ child: ChildProcess; url
   const flags = (process.env.BENCH_SIGNER_NODE_FLAGS ?? '').split(' ').filter(Boolean) // e.g. --cpu-prof
   const child = spawn(process.execPath, [...flags, CLI, 'start', '--home', home, '--dev'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', process.env.BENCH_SIGNER_NODE_STDOUT ? 'inherit' : 'ignore', 'pipe'],
   })
   return new Promise((res, rej) => {
     let url: string | undefined
@@ -109,7 +110,7 @@ function runLoad(
   mode: 'attestation' | 'randao',
   rate = 0,
   epochOffset = 0,
-): Promise<{ lat: number[]; seconds: number }> {
+): Promise<{ lat: number[]; seconds: number; trace?: number[][] }> {
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
@@ -127,6 +128,7 @@ function runLoad(
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )
+    if (GENERATOR_NICE > 0 && child.pid) setPriority(child.pid, GENERATOR_NICE)
     let text = ''
     child.stdout.on('data', (c: Buffer) => {
       text += c.toString()
@@ -152,28 +154,58 @@ async function benchHttp(home: string): Promise<void> {
     )
     const keysFile = resolve(home, 'bench-keys.json')
     writeFileSync(keysFile, JSON.stringify(keys))
-    const att = await runLoad(node.url, keysFile, 'attestation')
-    print(
-      summarise(
-        `ATTESTATION sign + durable slashing protection (WAL, synchronous=FULL), ${KEYS} validators, ${CLIENTS} keep-alive clients (separate process)`,
-        att.lat,
-        att.seconds,
-      ),
-    )
-    // The figure to reach is a rate with a latency bound: offer exactly RATE/s (open loop) and see what holds.
-    const open = await runLoad(node.url, keysFile, 'attestation', RATE, 100_000)
-    print(
-      summarise(
-        `ATTESTATION, same, open loop at ${RATE}/s offered over ${CLIENTS} clients (latency from scheduled send)`,
-        open.lat,
-        open.seconds,
-      ),
-    )
-    const randao = await runLoad(node.url, keysFile, 'randao')
-    print(summarise(`RANDAO_REVEAL sign, no slashing protection, same load`, randao.lat, randao.seconds))
+    const runs = (process.env.BENCH_SIGNER_RUNS ?? 'closed,open,randao').split(',')
+    let offset = 0
+    for (const run of runs) {
+      offset += 100_000 // each run signs at fresh epochs
+      if (run === 'closed') {
+        const att = await runLoad(node.url, keysFile, 'attestation', 0, offset)
+        print(
+          summarise(
+            `ATTESTATION sign + durable slashing protection (WAL, synchronous=FULL), ${KEYS} validators, ${CLIENTS} keep-alive clients (separate process)`,
+            att.lat,
+            att.seconds,
+          ),
+        )
+      } else if (run === 'open' || run === 'open-randao') {
+        // The figure to reach is a rate with a latency bound: offer exactly RATE/s (open loop) and see what holds.
+        const mode = run === 'open' ? 'attestation' : 'randao'
+        const open = await runLoad(node.url, keysFile, mode, RATE, offset)
+        if (open.trace) printTrace(open.trace, `${process.env.BENCH_TRACE}`, offset)
+        print(
+          summarise(
+            `${mode === 'randao' ? 'RANDAO_REVEAL (no protection)' : 'ATTESTATION, same'}, open loop at ${RATE}/s offered over ${CLIENTS} clients (latency from scheduled send)`,
+            open.lat,
+            open.seconds,
+          ),
+        )
+      } else if (run === 'randao') {
+        const randao = await runLoad(node.url, keysFile, 'randao', 0, offset)
+        print(summarise(`RANDAO_REVEAL sign, no slashing protection, same load`, randao.lat, randao.seconds))
+      } else throw new Error(`BENCH_SIGNER_RUNS: unknown run ${run} (closed, open, randao, open-randao)`)
+    }
   } finally {
     node.child.kill('SIGTERM')
     await new Promise((r) => node.child.once('exit', r))
+  }
+}
+
+/**
+ * BENCH_TRACE=1: p50/p99 per second of an open-loop run, to tell a warm-up or a stall from a steady tail.
+ * BENCH_TRACE=<dir>: also write the raw [epoch ms scheduled, latency ms] pairs there, to line them up with
+ * event-loop or GC traces of the node.
+ */
+function printTrace(trace: number[][], where: string, run: number): void {
+  if (where !== '1') writeFileSync(join(where, `signer-trace-${run}.json`), JSON.stringify(trace))
+  const t0 = trace.reduce((m, [at]) => Math.min(m, at as number), Number.POSITIVE_INFINITY)
+  const bySecond = new Map<number, number[]>()
+  for (const [at, ms] of trace) {
+    const s = Math.floor(((at as number) - t0) / 1000)
+    bySecond.set(s, [...(bySecond.get(s) ?? []), ms as number])
+  }
+  for (const [s, lat] of [...bySecond].sort((a, b) => a[0] - b[0])) {
+    const m = summarise(`  second ${s}`, lat, 1)
+    console.log(`${m.name}: n=${m.ops}  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms`)
   }
 }
 

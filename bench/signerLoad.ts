@@ -1,18 +1,21 @@
 /**
- * Load generator for bench/signer.ts, run in its own process so that client-side HTTP and JSON work does not
- * share the signer's event loop. Keep-alive HTTP/1.1 clients, one socket each, one request in flight each.
+ * Load generator for bench/signer.ts, run in its own process so that client-side work does not share the signer's
+ * event loop. It shares the machine's two cores with the signer, so it is kept lean, as wrk is: one keep-alive
+ * TCP socket per client, requests written as pre-built HTTP/1.1 bytes, answers read by status line and
+ * Content-Length (node:http's client costs several times more CPU per request, and on this machine that CPU is
+ * taken from the signer being measured).
  * argv: <signer base url> <pubkeys JSON file> <clients> <seconds> <attestation|randao> [rate] [first epoch offset]
  * - rate 0 (default), closed loop: each client sends its next request when the previous one is answered.
  * - rate R > 0, open loop: R requests/s in total, evenly scheduled over the clients; a request's latency counts
  *   from its scheduled time (no coordinated omission), and `seconds` runs until the last answer arrives, so a
- *   signer slower than R shows its real sustained rate.
+ *   signer slower than R shows its real sustained rate. A client whose previous answer is still out pipelines.
  * - attestation: ATTESTATION for key n % K with target epoch E0 + n / K (never slashable: every target is new).
  * - randao: RANDAO_REVEAL (no slashing protection) — the same HTTP + BLS path without the durable DB write.
- * Prints one JSON line {lat (ms), seconds}; exits non-zero on any non-200 answer.
+ * The first second is warm-up and not recorded. Prints one JSON line {lat (ms), seconds, trace?}; exits non-zero
+ * on any answer other than 200. BENCH_TRACE=1 adds [ms since start, latency] pairs for a time series.
  */
 import { readFileSync } from 'node:fs'
-import { Agent, request } from 'node:http'
-import { timeLoop } from './util.js'
+import { connect, type Socket } from 'node:net'
 
 const [url, keysFile, clientsArg, secondsArg, mode, rateArg, offsetArg] = process.argv.slice(2) as [
   string,
@@ -23,6 +26,7 @@ const [url, keysFile, clientsArg, secondsArg, mode, rateArg, offsetArg] = proces
   string | undefined,
   string | undefined,
 ]
+const target = new URL(url)
 const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[]
 const ELECTRA_EPOCH = 364032 // mainnet (the signer serves mainnet)
 const GVR = '0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95'
@@ -32,7 +36,7 @@ const ROOT = `0x${'ab'.repeat(32)}`
 const E0 = ELECTRA_EPOCH + 1 + Number(offsetArg ?? 0)
 
 let n = 0
-function next(): { path: string; body: string } {
+function nextRequest(): Buffer {
   const i = n++
   const pk = keys[i % keys.length] as string
   const epoch = E0 + Math.floor(i / keys.length)
@@ -42,83 +46,121 @@ function next(): { path: string; body: string } {
       : `{"type":"ATTESTATION","fork_info":${FORK_INFO},"attestation":{"slot":"${epoch * 32 + (i % 32)}","index":"0",` +
         `"beacon_block_root":"${ROOT}","source":{"epoch":"${epoch - 1}","root":"${ROOT}"},` +
         `"target":{"epoch":"${epoch}","root":"${ROOT}"}}}`
-  return { path: `/api/v1/eth2/sign/${pk}`, body }
+  return Buffer.from(
+    `POST /api/v1/eth2/sign/${pk} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\n` +
+      `Accept: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
 }
 
-function post(agent: Agent, path: string, body: string): Promise<void> {
-  return new Promise((res, rej) => {
-    const req = request(`${url}${path}`, {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        accept: 'application/json',
-      },
+/** One keep-alive connection; answers arrive in request order (HTTP/1.1), each settles the oldest waiter. */
+class Client {
+  readonly #socket: Socket
+  #buf: Buffer = Buffer.alloc(0)
+  readonly #waiting: Array<(status: number) => void> = []
+
+  constructor(socket: Socket) {
+    this.#socket = socket
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    socket.on('error', (e) => fail(`socket: ${e.message}`))
+    socket.on('close', () => {
+      if (this.#waiting.length > 0) fail('the signer closed a connection with requests outstanding')
     })
-    req.on('error', rej)
-    req.on('response', (r) => {
-      let text = ''
-      r.on('data', (c: Buffer) => {
-        text += c.toString()
-      })
-      r.on('end', () => (r.statusCode === 200 ? res() : rej(new Error(`sign ${r.statusCode}: ${text}`))))
+  }
+
+  static open(): Promise<Client> {
+    return new Promise((res, rej) => {
+      const s = connect(Number(target.port), target.hostname, () => res(new Client(s)))
+      s.once('error', rej)
     })
-    req.end(body)
-  })
+  }
+
+  send(req: Buffer): Promise<number> {
+    return new Promise((res) => {
+      this.#waiting.push(res)
+      this.#socket.write(req)
+    })
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
+    for (;;) {
+      const head = this.#buf.indexOf('\r\n\r\n')
+      if (head < 0) return
+      const header = this.#buf.toString('latin1', 0, head)
+      const m = /\r\ncontent-length:\s*(\d+)/i.exec(header)
+      if (!m) fail('an answer without Content-Length')
+      const end = head + 4 + Number(m[1])
+      if (this.#buf.length < end) return
+      const status = Number(header.slice(9, 12))
+      if (status !== 200) fail(`sign answered ${status}: ${this.#buf.toString('utf8', head + 4, end)}`)
+      this.#buf = this.#buf.subarray(end)
+      this.#waiting.shift()?.(status)
+    }
+  }
+
+  close(): void {
+    this.#socket.destroy()
+  }
+}
+
+function fail(why: string): never {
+  process.stderr.write(`load generator: ${why}\n`)
+  process.exit(1)
 }
 
 const clients = Number(clientsArg)
 const seconds = Number(secondsArg)
 const rate = Number(rateArg ?? 0)
+const WARM_MS = 1000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** Open loop: per client one request every clients/rate seconds from `t0`; warm-up second not recorded. */
-async function openLoop(): Promise<{ lat: number[]; seconds: number }> {
+const conns = await Promise.all(Array.from({ length: clients }, () => Client.open()))
+const lat: number[] = []
+const trace: number[][] = []
+const start = performance.now()
+const t0 = start + WARM_MS
+const end = t0 + seconds * 1000
+let last = t0
+
+if (rate > 0) {
+  // Open loop: per client one request every clients/rate seconds, phases spread evenly.
   const interval = (clients / rate) * 1000
-  const warm = performance.now() + 50
-  const t0 = warm + 1000
-  const end = t0 + seconds * 1000
-  const lat: number[] = []
-  let last = t0
   await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    conns.map(async (c, k) => {
       const inflight: Promise<void>[] = []
-      for (let k = 0; ; k++) {
-        const at = warm + (c * interval) / clients + k * interval
+      for (let j = 0; ; j++) {
+        const at = start + (k * interval) / clients + j * interval
         if (at >= end) break
         const wait = at - performance.now()
         if (wait > 1) await sleep(wait)
-        const { path, body } = next()
         inflight.push(
-          post(agent, path, body).then(() => {
+          c.send(nextRequest()).then(() => {
             const done = performance.now()
-            if (at >= t0) lat.push(done - at)
+            if (at < t0) return
+            lat.push(done - at)
+            if (process.env.BENCH_TRACE) trace.push([performance.timeOrigin + at, done - at])
             if (done > last) last = done
           }),
         )
       }
       await Promise.all(inflight)
-      agent.destroy()
     }),
   )
-  return { lat, seconds: (last - t0) / 1000 }
+} else {
+  await Promise.all(
+    conns.map(async (c) => {
+      for (;;) {
+        const t = performance.now()
+        if (t >= end) break
+        await c.send(nextRequest())
+        const done = performance.now()
+        if (t >= t0) lat.push(done - t)
+        if (done > last) last = done
+      }
+    }),
+  )
 }
-
-const runs = await Promise.all(
-  Array.from({ length: rate > 0 ? 0 : clients }, () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-    return timeLoop(
-      () => {
-        const { path, body } = next()
-        return post(agent, path, body)
-      },
-      seconds * 1000,
-      1000,
-    ).finally(() => agent.destroy())
-  }),
-)
-const result =
-  rate > 0 ? await openLoop() : { lat: runs.flatMap((r) => r.lat), seconds: Math.max(...runs.map((r) => r.seconds)) }
+for (const c of conns) c.close()
+const result = { lat, seconds: (last - t0) / 1000, ...(process.env.BENCH_TRACE ? { trace } : {}) }
 process.stdout.write(`${JSON.stringify(result)}\n`)

@@ -29,6 +29,9 @@ export class CustosError<C extends string = string> extends Error {
 export function defineErrors<const T extends Record<string, number>>(name: string, statuses: T) {
   type Code = Extract<keyof T, string>
   const cls = class extends CustosError<Code> {
+    /** code → HTTP status, e.g. to rebuild an error that crossed a thread boundary as `{ code, message, meta }` */
+    static readonly statuses: Readonly<T> = statuses
+
     constructor(code: Code, message: string, meta?: ErrorMeta, opts?: { cause?: unknown }) {
       super(code, statuses[code] as number, message, meta, opts)
     }

@@ -137,7 +137,7 @@ export async function startSigner(
     async close() {
       await api.close()
       await keymanager?.close()
-      service.close()
+      await service.close()
     },
   }
 }

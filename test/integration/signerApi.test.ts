@@ -294,8 +294,19 @@ describe('Web3Signer sign endpoint', () => {
       expect(res.status, name).toBe(status)
       expect(res.text, name).not.toContain('0x0707')
     }
+    // without a Content-Length the limit is enforced while reading
+    const chunked = await sign(PK, JSON.stringify({ ...base, pad: 'x'.repeat(300 * 1024) }), {
+      ...JSON_ACCEPT,
+      'transfer-encoding': 'chunked',
+    })
+    expect(chunked.status).toBe(413)
+    expect(chunked.json()).toEqual({ message: 'request body is larger than 262144 bytes' })
     // none of them reached slashing protection: the same attestation, different root, still signs once.
     expect((await sign(PK, attestation(200, 210, 10))).status).toBe(200)
+  })
+
+  it('commits slashing records on the worker thread', async () => {
+    expect(await s.service.slashingCommits()).toBe('worker')
   })
 
   it('50 parallel conflicting attestations for one key: exactly one is signed, the rest get 412', async () => {

@@ -83,7 +83,7 @@ export async function startSigner(
     kmUrl: km.url,
     async close() {
       await Promise.all([stop(w3s.server), stop(km.server)])
-      service.close()
+      await service.close()
       store.close()
     },
   }

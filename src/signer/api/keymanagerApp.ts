@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { type Logger, nullLogger } from '../../log.js'
 import { type SignerService, SignerServiceError } from '../service/index.js'
-import { badRequestFromZod, errorResponse, logIfUnexpected, readJson } from './httpErrors.js'
+import { badRequestFromZod, errorResponse, logIfUnexpected, readJsonBody } from './httpErrors.js'
 
 export interface KeymanagerAppOptions {
   /** Bearer token clients must send (`Authorization: Bearer <token>`); at least 16 characters. */
@@ -78,19 +77,6 @@ export function keymanagerApp(service: SignerService, opts: KeymanagerAppOptions
   })
   app.notFound((c) => c.json({ message: 'no such endpoint' }, 404))
   app.use('*', bearer(opts.token))
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize,
-      onError: (c) =>
-        errorResponse(
-          c,
-          new SignerServiceError('SIGNER_BODY_TOO_LARGE', `request body is larger than ${maxSize} bytes`),
-          true,
-        ),
-    }),
-  )
-
   app.get('/eth/v1/keystores', (c) =>
     c.json({
       data: service.listKeys().map((k) => ({ validating_pubkey: k.pubkey, derivation_path: k.path, readonly: false })),
@@ -98,7 +84,7 @@ export function keymanagerApp(service: SignerService, opts: KeymanagerAppOptions
   )
 
   app.post('/eth/v1/keystores', async (c) => {
-    const parsed = importBody.safeParse(await readJson(c))
+    const parsed = importBody.safeParse(await readJsonBody(c, maxSize))
     if (!parsed.success) throw badRequestFromZod(parsed.error)
     const { keystores, passwords, slashing_protection } = parsed.data
     const items = keystores.map((keystore, i) => ({ keystore, password: passwords[i] as string }))
@@ -111,7 +97,7 @@ export function keymanagerApp(service: SignerService, opts: KeymanagerAppOptions
   })
 
   app.delete('/eth/v1/keystores', async (c) => {
-    const parsed = deleteBody.safeParse(await readJson(c))
+    const parsed = deleteBody.safeParse(await readJsonBody(c, maxSize))
     if (!parsed.success) throw badRequestFromZod(parsed.error)
     const result = await service.deleteKeys(parsed.data.pubkeys)
     return c.json({ data: result.data, slashing_protection: JSON.stringify(result.slashingProtection) })

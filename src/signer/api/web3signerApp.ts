@@ -1,9 +1,8 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { toHex } from '../../crypto/index.js'
 import { type Logger, nullLogger } from '../../log.js'
-import { type SignerService, SignerServiceError } from '../service/index.js'
-import { acceptsJson, errorResponse, logIfUnexpected, readJson } from './httpErrors.js'
+import type { SignerService } from '../service/index.js'
+import { acceptsJson, errorResponse, logIfUnexpected, readJsonBody, requestHeader } from './httpErrors.js'
 
 export interface Web3SignerAppOptions {
   logger?: Logger
@@ -34,28 +33,16 @@ export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions
 
   app.onError((err, c) => {
     logIfUnexpected(log, err, c.req.path)
-    return errorResponse(c, err, wantsJson(c.req.header('accept')))
+    return errorResponse(c, err, wantsJson(requestHeader(c, 'accept')))
   })
   app.notFound((c) => c.json({ message: 'no such endpoint' }, 404))
 
-  app.post(
-    '/api/v1/eth2/sign/:identifier',
-    bodyLimit({
-      maxSize,
-      onError: (c) =>
-        errorResponse(
-          c,
-          new SignerServiceError('SIGNER_BODY_TOO_LARGE', `request body is larger than ${maxSize} bytes`),
-          wantsJson(c.req.header('accept')),
-        ),
-    }),
-    async (c) => {
-      const body = await readJson(c)
-      const signature = `0x${toHex(await service.sign(c.req.param('identifier'), body))}`
-      if (wantsJson(c.req.header('accept'))) return c.json({ signature })
-      return c.text(signature)
-    },
-  )
+  app.post('/api/v1/eth2/sign/:identifier', async (c) => {
+    const body = await readJsonBody(c, maxSize)
+    const signature = `0x${toHex(await service.sign(c.req.param('identifier'), body))}`
+    if (wantsJson(requestHeader(c, 'accept'))) return c.json({ signature })
+    return c.text(signature)
+  })
 
   app.get('/api/v1/eth2/publicKeys', (c) => c.json(service.publicKeys()))
   app.get('/api/v1/eth2/highWatermark', (c) => c.json({}))

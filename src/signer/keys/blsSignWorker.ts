@@ -6,35 +6,47 @@ import { blsBackendStatus } from './blsBackend.js'
 import { signRoot } from './signRoot.js'
 
 /**
- * BLS signing on a second thread, so the event loop that parses requests and commits slashing records is not
- * also doing ~0.5 ms of pairing-curve arithmetic per signature (the machine has two cores; one signs, one serves).
- * The worker is plain JavaScript evaluated from this string (no TypeScript loader in worker threads) and uses the
- * same @chainsafe/blst binding. The 32-byte key is copied to the worker per job and overwritten after use.
+ * BLS signing on a second thread, so the event loop that parses requests is not also doing ~0.5 ms of
+ * pairing-curve arithmetic per signature (the machine has two cores; one signs, one serves).
+ * The worker is plain JavaScript evaluated from this string (no TypeScript loader needed) and uses the same
+ * @chainsafe/blst binding. Jobs queued in one event-loop turn travel as ONE message: a buffer of
+ * (32-byte key ‖ 32-byte root) pairs, transferred (not copied) and overwritten by the worker after use, and
+ * come back as one buffer of 96-byte signatures — a message costs tens of microseconds, a signature ~0.5 ms.
  * Without blst (noble fallback) or if the worker dies, signing stays on the calling thread.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const blst = require(workerData.blstPath)
-parentPort.on('message', (job) => {
-  try {
-    const sig = blst.SecretKey.fromBytes(job.sk).sign(job.msg).toBytes(true)
-    job.sk.fill(0)
-    parentPort.postMessage({ id: job.id, sig })
-  } catch (e) {
-    job.sk.fill(0)
-    parentPort.postMessage({ id: job.id, error: String((e && e.message) || e) })
+parentPort.on('message', ({ first, jobs }) => {
+  const n = jobs.length / 64
+  const sigs = new Uint8Array(n * 96)
+  const errors = []
+  for (let i = 0; i < n; i++) {
+    try {
+      const sk = blst.SecretKey.fromBytes(jobs.subarray(i * 64, i * 64 + 32))
+      sigs.set(sk.sign(jobs.subarray(i * 64 + 32, i * 64 + 64)).toBytes(true), i * 96)
+    } catch (e) {
+      errors[i] = String((e && e.message) || e)
+    }
+    jobs.fill(0, i * 64, i * 64 + 32)
   }
+  parentPort.postMessage({ first, sigs, errors }, [sigs.buffer])
 })
 `
 
 interface Job {
+  sk: SecretBytes
+  root: Uint8Array
   resolve: (sig: Uint8Array) => void
   reject: (err: Error) => void
 }
 
 export class BlsSignWorker {
   #worker: Worker | undefined
+  /** sent, by id; ids are consecutive within a message */
   #jobs = new Map<number, Job>()
+  /** queued in this event-loop turn */
+  #queue: Job[] = []
   #next = 0
 
   constructor(logger?: Logger) {
@@ -43,12 +55,17 @@ export class BlsSignWorker {
       const blstPath = createRequire(import.meta.url).resolve('@chainsafe/blst')
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { blstPath } })
       worker.unref()
-      worker.on('message', (m: { id: number; sig?: Uint8Array; error?: string }) => {
-        const job = this.#jobs.get(m.id)
-        if (!job) return
-        this.#jobs.delete(m.id)
-        if (m.sig) job.resolve(new Uint8Array(m.sig))
-        else job.reject(new Error(`BLS signing failed: ${m.error ?? 'unknown error'}`))
+      worker.on('message', (m: { first: number; sigs: Uint8Array; errors: Array<string | undefined> }) => {
+        const n = m.sigs.length / 96
+        for (let i = 0; i < n; i++) {
+          const job = this.#jobs.get(m.first + i)
+          if (!job) continue
+          this.#jobs.delete(m.first + i)
+          const error = m.errors[i]
+          if (error === undefined) job.resolve(m.sigs.slice(i * 96, i * 96 + 96))
+          else job.reject(new Error(`BLS signing failed: ${error}`))
+        }
+        if (this.#jobs.size === 0 && this.#queue.length === 0) this.#worker?.unref()
       })
       worker.on('error', (err) => {
         logger?.error({ err: err.message }, 'BLS signing worker failed; signing on the main thread')
@@ -69,17 +86,36 @@ export class BlsSignWorker {
 
   /** Sign a 32-byte signing root; the same bytes as `signRoot`, computed off the event loop when possible. */
   sign(secretKey: SecretBytes, signingRoot: Uint8Array): Promise<Uint8Array> {
-    const worker = this.#worker
-    if (!worker) return Promise.resolve().then(() => signRoot(secretKey, signingRoot))
+    if (!this.#worker) return Promise.resolve().then(() => signRoot(secretKey, signingRoot))
     if (signingRoot.length !== 32) return Promise.reject(new RangeError('a signing root is 32 bytes'))
-    const id = this.#next++
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject })
-      worker.ref()
-      worker.postMessage({ id, sk: secretKey.expose().slice(), msg: signingRoot })
-    }).finally(() => {
-      if (this.#jobs.size === 0) this.#worker?.unref()
+      if (this.#queue.length === 0) setImmediate(() => this.#post())
+      this.#queue.push({ sk: secretKey, root: signingRoot, resolve, reject })
     })
+  }
+
+  #post(): void {
+    const queue = this.#queue
+    this.#queue = []
+    const worker = this.#worker
+    if (!worker) {
+      // The worker died after these were queued: sign here.
+      for (const j of queue)
+        Promise.resolve()
+          .then(() => signRoot(j.sk, j.root))
+          .then(j.resolve, j.reject)
+      return
+    }
+    const first = this.#next
+    this.#next += queue.length
+    const jobs = new Uint8Array(queue.length * 64)
+    queue.forEach((j, i) => {
+      jobs.set(j.sk.expose(), i * 64)
+      jobs.set(j.root, i * 64 + 32)
+      this.#jobs.set(first + i, j)
+    })
+    worker.ref()
+    worker.postMessage({ first, jobs }, [jobs.buffer])
   }
 
   async close(): Promise<void> {

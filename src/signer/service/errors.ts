@@ -20,6 +20,8 @@ export const SignerServiceError = defineErrors('SignerServiceError', {
   SIGNER_FORBIDDEN: 403,
   /** The signer configuration is unusable (e.g. no genesis_validators_root for the network). */
   SIGNER_BAD_CONFIG: 500,
+  /** The slashing-protection database could not record the request (I/O, disk full, locked): nothing was signed. */
+  SIGNER_SLASHING_UNAVAILABLE: 503,
   /** The service was closed. */
   SIGNER_CLOSED: 503,
 })

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { encodeVersionedAttestation } from '../../attestation/index.js'
-import { equalBytes, fromHex, type SecretBytes, toHex } from '../../crypto/index.js'
+import { equalBytes, fromHex, toHex } from '../../crypto/index.js'
 import { explain } from '../../errors.js'
 import { type Logger, nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
 import type { TeePlatform } from '../../tee/index.js'
 import { SignerError } from '../errors.js'
 import { BlsSignWorker, blsKeyReportData, decryptKeystore, generateBlsKey } from '../keys/index.js'
-import { prepareSignRequest } from '../signing/index.js'
+import { prepareSignRequest, sszHasherName } from '../signing/index.js'
 import { parseInterchangeV5, SlashingError, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
 import { KeyedMutex } from './keyedMutex.js'
@@ -15,6 +15,7 @@ import type { SignerKeyRow } from './keyRepository.js'
 import { KeyRing } from './keyRing.js'
 import { pubkeyHex } from './pubkeyHex.js'
 import type { SignerNetwork } from './signerNetwork.js'
+import { InlineSlashingCommitter, type SlashingCommitter, WorkerSlashingCommitter } from './slashingCommitter.js'
 import {
   SIGNER_KEYS_DOMAIN,
   SIGNER_SLASHING_DOMAIN,
@@ -40,20 +41,14 @@ const ADMIN = '\u0000admin'
  * The validator remote signer: sealed BLS keys, each with an attestation binding its public key, and EIP-3076
  * slashing protection in the node's SQLite store.
  *
- * `sign` order: compute the signing root from the typed payload (never trust the client's) → queue for the next
- * group commit → check-and-record in ONE durable transaction (synchronous=FULL) → BLS-sign. A signature for a
+ * `sign` order: compute the signing root from the typed payload (never trust the client's) → submit to the
+ * slashing committer, which checks and records it in ONE durable group-commit transaction (synchronous=FULL),
+ * on a worker thread with its own connection by default → BLS-sign on the signing worker. A signature for a
  * block or attestation therefore never leaves the process unless its record is committed, and two racing
- * requests for one key are decided one after the other (see `#flush`). Key import, generation, deletion and
- * reload are serialised among themselves.
+ * requests for one key are decided one after the other. Key import, generation, deletion and reload are
+ * serialised among themselves. A key deleted while its request was being recorded is not used (the record
+ * stays: recording without signing is always safe).
  */
-interface PendingSign {
-  hex: string
-  subject: { kind: 'block'; slot: bigint } | { kind: 'attestation'; source: bigint; target: bigint }
-  root: Uint8Array
-  resolve: (signature: Uint8Array) => void
-  reject: (err: unknown) => void
-}
-
 export class SignerService {
   readonly network: SignerNetwork
   readonly strategy: SlashingStrategy
@@ -64,11 +59,10 @@ export class SignerService {
   readonly #rng: (length: number) => Uint8Array
   readonly #slashing: SlashingProtection
   readonly #locks = new KeyedMutex()
-  /** slashable-type sign requests waiting for the next group commit */
-  #pending: PendingSign[] = []
+  /** check-and-record of blocks and attestations (group commits) */
+  readonly #committer: SlashingCommitter
   /** BLS on the second core; records are already committed when a job is handed to it */
   readonly #signer: BlsSignWorker
-  #flushScheduled = false
   readonly #ring: KeyRing
   #reload: ReloadStatus = { status: 'idle' }
   #closed = false
@@ -92,11 +86,33 @@ export class SignerService {
       logger: this.#log,
     })
     this.strategy = this.#slashing.strategy
+    const gvr = this.network.genesisValidatorsRoot
+    const inline = new InlineSlashingCommitter(this.#slashing, gvr, this.#log)
+    this.#committer =
+      opts.slashingCommits === 'inline'
+        ? inline
+        : new WorkerSlashingCommitter(
+            { dbPath: this.#store.path, strategy: this.strategy, genesisValidatorsRoot: gvr },
+            inline,
+            this.#log,
+          )
     const errors = this.#ring.load()
     this.#log.info(
-      { keys: this.#ring.size, errors, network: this.network.name, strategy: this.strategy, tee: this.#tee.driver },
+      {
+        keys: this.#ring.size,
+        errors,
+        network: this.network.name,
+        strategy: this.strategy,
+        tee: this.#tee.driver,
+        sszHasher: sszHasherName(),
+      },
       'signer started',
     )
+  }
+
+  /** Where slashing-protection commits run, once the commit worker has started (or failed to). */
+  slashingCommits(): Promise<'worker' | 'inline'> {
+    return this.#committer.ready()
   }
 
   /** Loaded keys, oldest first. */
@@ -145,58 +161,15 @@ export class SignerService {
     }
     const subject = prep.slashing
     if (!subject) return this.#signer.sign(this.#key(hex).secretKey, prep.signingRoot)
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.#pending.push({ hex, subject, root: prep.signingRoot, resolve, reject })
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true
-        setImmediate(() => this.#flush())
-      }
-    })
-  }
-
-  /**
-   * Group commit: every slashable-type request that arrived since the last flush is checked and recorded inside
-   * ONE durable IMMEDIATE transaction (each check in its own savepoint, in arrival order, so two requests for one
-   * key are decided one after the other and a refusal rolls back only itself), committed with synchronous=FULL,
-   * and only then signed. One fsync serves the whole batch; no signature exists before its record is durable.
-   * The flush is synchronous, so no key import, deletion or other request can interleave with it.
-   */
-  #flush(): void {
-    this.#flushScheduled = false
-    const batch = this.#pending.splice(0)
-    if (batch.length === 0) return
-    const outcomes: Array<{ key: { secretKey: SecretBytes } } | { err: unknown }> = []
-    const gvr = this.network.genesisValidatorsRoot
-    try {
-      this.#store.db
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              const key = this.#key(item.hex) // may have been deleted while queued
-              if (item.subject.kind === 'block') {
-                this.#slashing.checkAndRecordBlock(key.publicKey, item.subject.slot, item.root, gvr)
-              } else {
-                const { source, target } = item.subject
-                this.#slashing.checkAndRecordAttestation(key.publicKey, source, target, item.root, gvr)
-              }
-              outcomes.push({ key })
-            } catch (err) {
-              outcomes.push({ err })
-            }
-          }
-        })
-        .immediate()
-    } catch (err) {
-      // The commit itself failed (disk full, busy, I/O): nothing was recorded, so nothing is signed.
-      this.#log.error({ batch: batch.length, err: (err as Error)?.message }, 'slashing-protection commit failed')
-      for (const item of batch) item.reject(err)
-      return
-    }
-    batch.forEach((item, i) => {
-      const o = outcomes[i]!
-      if ('err' in o) item.reject(o.err)
-      else this.#signer.sign(o.key.secretKey, item.root).then(item.resolve, item.reject)
-    })
+    const { publicKey } = this.#key(hex)
+    const signingRoot = prep.signingRoot
+    await this.#committer.submit(
+      subject.kind === 'block'
+        ? { kind: 'block', pubkey: publicKey, slot: subject.slot, signingRoot }
+        : { kind: 'attestation', pubkey: publicKey, source: subject.source, target: subject.target, signingRoot },
+    )
+    // Recorded and durable. The key may have been deleted meanwhile: then nothing is signed.
+    return this.#signer.sign(this.#key(hex).secretKey, signingRoot)
   }
 
   /** Generate a fresh key inside the TEE (EIP-2333 from fresh entropy), attest it and seal it. */
@@ -363,12 +336,12 @@ export class SignerService {
     return { ok: slashingDb && !this.#closed, keys: this.#ring.size, slashingDb }
   }
 
-  /** Wipe the in-memory keys; the store stays open (the node owns it). */
-  close(): void {
+  /** Stop the workers and wipe the in-memory keys; the store stays open (the node owns it). */
+  async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    void this.#signer.close()
     this.#ring.wipeAll()
+    await Promise.all([this.#committer.close(), this.#signer.close()])
   }
 
   #key(hex: string): LoadedKey {

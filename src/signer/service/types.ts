@@ -15,6 +15,11 @@ export interface SignerServiceOptions {
   network: SignerNetwork
   /** Slashing-protection strategy; default 'complete'. */
   strategy?: SlashingStrategy
+  /**
+   * Where group commits run: 'worker' (default; a worker thread with its own connection, so no fsync blocks the
+   * event loop) or 'inline' (the store's connection on the calling thread).
+   */
+  slashingCommits?: 'worker' | 'inline'
   logger?: Logger
   /** Clock in ms for created_at; default Date.now. */
   now?: () => number

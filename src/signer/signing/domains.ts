@@ -1,4 +1,5 @@
 import { ByteVectorType, ContainerType, type Type } from '@chainsafe/ssz'
+import './sszHasher.js'
 
 /**
  * Domains and signing roots (ethereum/consensus-specs phase0 beacon-chain.md "compute_domain",

@@ -44,4 +44,5 @@ export {
   type SignType,
   signRequestSchema,
 } from './signRequestSchema.js'
+export { type SszHasherName, sszHasherName } from './sszHasher.js'
 export { exactUint64, parseSszJson } from './sszJson.js'

@@ -25,6 +25,7 @@ import {
 } from './domains.js'
 import { exitForkVersion, KNOWN_NETWORKS, knownNetworkByGenesisValidatorsRoot, type NetworkConfig } from './networks.js'
 import { parseSignRequest, type SignRequest } from './signRequestSchema.js'
+import './sszHasher.js'
 import { exactUint64, parseSszJson } from './sszJson.js'
 
 /**

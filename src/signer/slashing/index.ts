@@ -16,6 +16,8 @@ export type {
   SignedAttestationRecord,
   SignedBlockRecord,
   SignOutcome,
+  SlashingCheck,
+  SlashingCheckResult,
   SlashingStrategy,
   ValidatorHistory,
 } from './types.js'

@@ -8,7 +8,7 @@ import { exportInterchange } from './exportInterchange.js'
 import { importInterchange } from './importInterchange.js'
 import type { InterchangeV5Json } from './interchangeV5.js'
 import { SlashingRepository } from './repository.js'
-import type { ImportSummary, SignOutcome, SlashingStrategy } from './types.js'
+import type { ImportSummary, SignOutcome, SlashingCheck, SlashingCheckResult, SlashingStrategy } from './types.js'
 import { assertBytes, assertU64 } from './u64.js'
 
 export interface SlashingProtectionOptions {
@@ -32,6 +32,7 @@ export class SlashingProtection {
   private readonly blockTx: Transaction<
     (pk: Uint8Array, slot: bigint, root: Uint8Array, gvr: Uint8Array) => SignOutcome
   >
+  private readonly batchTx: Transaction<(body: () => void) => void>
   private readonly attTx: Transaction<
     (pk: Uint8Array, source: bigint, target: bigint, root: Uint8Array, gvr: Uint8Array) => SignOutcome
   >
@@ -54,6 +55,7 @@ export class SlashingProtection {
       if (outcome === 'recorded') this.repo.insertBlock(vid, slot, root)
       return outcome
     })
+    this.batchTx = db.transaction((body) => body())
     this.attTx = db.transaction((pk, source, target, root, gvr) => {
       const vid = this.validatorId(pk, gvr)
       const outcome = checkAttestation(this.repo, vid, this.strategy, source, target, root)
@@ -95,6 +97,31 @@ export class SlashingProtection {
       this.logRefusal(err, pubkey, 'attestation')
       throw err
     }
+  }
+
+  /**
+   * Group commit: check and record every message of `checks` inside ONE `BEGIN IMMEDIATE` transaction, each in its
+   * own savepoint and in array order (two messages for one key are decided one after the other; a refusal rolls
+   * back only itself), then commit once — one fsync for the whole batch. When this returns, every `ok` result is
+   * durable; when it throws (disk full, I/O, busy), nothing of the batch was recorded and nothing may be signed.
+   */
+  checkAndRecordBatch(checks: readonly SlashingCheck[], gvr: Uint8Array): SlashingCheckResult[] {
+    assertBytes(gvr, 32, 'genesisValidatorsRoot')
+    const results: SlashingCheckResult[] = []
+    this.batchTx.immediate(() => {
+      for (const c of checks) {
+        try {
+          const outcome =
+            c.kind === 'block'
+              ? this.checkAndRecordBlock(c.pubkey, c.slot, c.signingRoot, gvr)
+              : this.checkAndRecordAttestation(c.pubkey, c.source, c.target, c.signingRoot, gvr)
+          results.push({ ok: true, outcome })
+        } catch (error) {
+          results.push({ ok: false, error })
+        }
+      }
+    })
+    return results
   }
 
   /** Import an EIP-3076 v5 document (object or JSON text) for `expectedGvr`; all or nothing. */

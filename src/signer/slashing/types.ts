@@ -16,6 +16,14 @@ export type SlashingStrategy = 'minimal' | 'complete'
 /** Result of an allowed check: the message was recorded, or it repeats recorded data and was not re-inserted. */
 export type SignOutcome = 'recorded' | 'same_data'
 
+/** One message of a group commit (`SlashingProtection.checkAndRecordBatch`). */
+export type SlashingCheck =
+  | { kind: 'block'; pubkey: Uint8Array; slot: bigint; signingRoot: Uint8Array }
+  | { kind: 'attestation'; pubkey: Uint8Array; source: bigint; target: bigint; signingRoot: Uint8Array }
+
+/** Per-message result of a group commit: allowed (and durable once the call returns), or the refusal. */
+export type SlashingCheckResult = { ok: true; outcome: SignOutcome } | { ok: false; error: unknown }
+
 export interface SignedBlockRecord {
   slot: bigint
   /** null when unknown (imported without signing_root, or conflicting roots merged on import). */

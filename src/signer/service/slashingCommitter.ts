@@ -1,0 +1,263 @@
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
+import type { Logger } from '../../log.js'
+import type { SignOutcome, SlashingCheck, SlashingProtection, SlashingStrategy } from '../slashing/index.js'
+import { SlashingError } from '../slashing/index.js'
+import { type CommitReply, fromWire, unavailable, type WorkerEvent } from './slashingWire.js'
+
+/**
+ * Where the signer's check-and-record happens. `submit` resolves once the message is durably recorded (or is
+ * identical to recorded data) and rejects with SlashingError (412) when slashable or SIGNER_SLASHING_UNAVAILABLE
+ * (503) when the database failed; either way a rejected request must not be signed. Requests submitted in one
+ * event-loop turn, and those waiting while a commit runs, share one transaction and one fsync (group commit),
+ * decided in submission order.
+ */
+export interface SlashingCommitter {
+  submit(check: SlashingCheck): Promise<SignOutcome>
+  /** Where commits run once started: 'worker', or 'inline' (also after a worker that failed). */
+  ready(): Promise<'worker' | 'inline'>
+  close(): Promise<void>
+}
+
+interface Waiter {
+  resolve: (o: SignOutcome) => void
+  reject: (e: Error) => void
+}
+
+/** Commits on the calling thread's connection (fsync on the event loop). Fallback and reference. */
+export class InlineSlashingCommitter implements SlashingCommitter {
+  #queue: Array<{ check: SlashingCheck; waiter: Waiter }> = []
+  #scheduled = false
+  #closed = false
+
+  constructor(
+    private readonly protection: SlashingProtection,
+    private readonly gvr: Uint8Array,
+    private readonly log: Logger,
+  ) {}
+
+  submit(check: SlashingCheck): Promise<SignOutcome> {
+    if (this.#closed) return Promise.reject(unavailable('closed'))
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ check, waiter: { resolve, reject } })
+      if (!this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => this.#flush())
+      }
+    })
+  }
+
+  #flush(): void {
+    this.#scheduled = false
+    const batch = this.#queue.splice(0)
+    if (batch.length === 0) return
+    let results: ReturnType<SlashingProtection['checkAndRecordBatch']>
+    try {
+      results = this.protection.checkAndRecordBatch(
+        batch.map((b) => b.check),
+        this.gvr,
+      )
+    } catch (err) {
+      this.log.error({ batch: batch.length, reason: (err as Error)?.name }, 'slashing-protection commit failed')
+      for (const b of batch) b.waiter.reject(unavailable('commit failed', err))
+      return
+    }
+    batch.forEach((b, i) => {
+      const r = results[i]!
+      if (r.ok) b.waiter.resolve(r.outcome)
+      else b.waiter.reject(r.error instanceof SlashingError ? r.error : unavailable('check failed', r.error))
+    })
+  }
+
+  async ready(): Promise<'inline'> {
+    return 'inline'
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const b of this.#queue.splice(0)) b.waiter.reject(unavailable('closed'))
+  }
+}
+
+/**
+ * Commits on a worker thread with its own connection to the same database file, so that neither the fsync of a
+ * commit nor a WAL checkpoint stalls HTTP serving. At most the requests of one event-loop turn are posted as one
+ * message; the worker merges whatever is waiting into its next transaction. Until the worker says it is ready,
+ * requests are held here; if it cannot start, they go to `fallback` instead. If it dies later, requests it was
+ * given are refused (whether their round committed is unknown, so they must not be signed) and new ones go to
+ * `fallback`.
+ */
+export class WorkerSlashingCommitter implements SlashingCommitter {
+  #worker: Worker | undefined
+  #port: MessagePort | undefined
+  #ready = false
+  #failed = false
+  #seq = 0
+  #held: Array<{ check: SlashingCheck; waiter: Waiter }> = []
+  #scheduled = false
+  #inFlight = new Map<number, Waiter[]>()
+  #settled!: (mode: 'worker' | 'inline') => void
+  readonly #readyPromise = new Promise<'worker' | 'inline'>((r) => {
+    this.#settled = r
+  })
+
+  constructor(
+    opts: {
+      dbPath: string
+      strategy: SlashingStrategy
+      genesisValidatorsRoot: Uint8Array
+      /** how long a commit waits for another connection's write lock (default 5000 ms, as the store) */
+      busyTimeoutMs?: number
+    },
+    private readonly fallback: SlashingCommitter,
+    private readonly log: Logger,
+  ) {
+    const { port1, port2 } = new MessageChannel()
+    try {
+      this.#worker = startModuleWorker(
+        new URL('./slashingCommitWorker.ts', import.meta.url),
+        {
+          port: port2,
+          dbPath: opts.dbPath,
+          strategy: opts.strategy,
+          genesisValidatorsRoot: opts.genesisValidatorsRoot,
+          busyTimeoutMs: opts.busyTimeoutMs ?? 5000,
+        },
+        [port2],
+      )
+    } catch (err) {
+      this.#fail(err)
+      return
+    }
+    this.#port = port1
+    port1.on('message', (m: WorkerEvent) => this.#onMessage(m))
+    port1.unref()
+    this.#worker.unref()
+    this.#worker.on('error', (err) => this.#fail(err))
+    this.#worker.on('exit', () => this.#fail(new Error('slashing-commit worker exited')))
+  }
+
+  submit(check: SlashingCheck): Promise<SignOutcome> {
+    if (this.#failed) return this.fallback.submit(check)
+    return new Promise((resolve, reject) => {
+      this.#held.push({ check, waiter: { resolve, reject } })
+      this.#refresh()
+      if (this.#ready && !this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => this.#post())
+      }
+    })
+  }
+
+  #post(): void {
+    this.#scheduled = false
+    if (!this.#ready || this.#failed || this.#held.length === 0) return
+    const batch = this.#held.splice(0)
+    const seq = this.#seq++
+    this.#inFlight.set(
+      seq,
+      batch.map((b) => b.waiter),
+    )
+    this.#port!.postMessage({ seq, checks: batch.map((b) => b.check) })
+  }
+
+  #onMessage(m: WorkerEvent): void {
+    if ('ready' in m) {
+      this.#ready = true
+      this.#settled('worker')
+      this.log.info({ thread: 'worker' }, 'slashing protection commits on a worker thread')
+      this.#post()
+      return
+    }
+    this.#settle(m)
+    this.#refresh()
+  }
+
+  #settle(reply: CommitReply): void {
+    const waiters = this.#inFlight.get(reply.seq)
+    if (!waiters) return
+    this.#inFlight.delete(reply.seq)
+    if ('failed' in reply) {
+      this.log.error({ batch: waiters.length, reason: reply.failed }, 'slashing-protection commit failed')
+      for (const w of waiters) w.reject(unavailable(reply.failed))
+      return
+    }
+    waiters.forEach((w, i) => {
+      const r = fromWire(reply.results[i]!)
+      if (r instanceof Error) w.reject(r)
+      else w.resolve(r)
+    })
+  }
+
+  /** Keep the process alive only while requests are outstanding (an idle signer must not hold the node open). */
+  #refresh(): void {
+    const busy = this.#held.length > 0 || this.#inFlight.size > 0
+    if (busy) {
+      this.#worker?.ref()
+      this.#port?.ref()
+    } else {
+      this.#worker?.unref()
+      this.#port?.unref()
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failed) return
+    this.#failed = true
+    this.#settled('inline')
+    this.#worker = undefined
+    this.#port?.close()
+    const reason = err instanceof Error ? err.message : String(err)
+    this.log.error({ reason }, 'slashing-commit worker unavailable; committing on the main thread')
+    for (const waiters of this.#inFlight.values()) for (const w of waiters) w.reject(unavailable(reason))
+    this.#inFlight.clear()
+    // Never handed to the worker: safe to decide on the main thread, in the same order.
+    for (const h of this.#held.splice(0)) this.fallback.submit(h.check).then(h.waiter.resolve, h.waiter.reject)
+  }
+
+  ready(): Promise<'worker' | 'inline'> {
+    return this.#readyPromise
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker
+    this.#settled('inline')
+    const port = this.#port
+    this.#failed = true // from now on nothing is accepted here
+    this.#worker = undefined
+    for (const h of this.#held.splice(0)) h.waiter.reject(unavailable('closed'))
+    if (worker && port) {
+      // Let the worker finish the round it is in and close its connection cleanly.
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()))
+      port.postMessage({ close: true })
+      const timer = setTimeout(() => void worker.terminate(), 5000)
+      await exited
+      clearTimeout(timer)
+      for (const waiters of this.#inFlight.values()) for (const w of waiters) w.reject(unavailable('closed'))
+      this.#inFlight.clear()
+      port.close()
+    }
+    await this.fallback.close()
+  }
+}
+
+/**
+ * Start a worker thread running an ES module of this package. The sources are TypeScript run through tsx (no
+ * build step), and a worker does not inherit the parent's loader hooks, so the worker first registers tsx and
+ * then imports the entry; compiled `.js` entries are imported directly.
+ */
+function startModuleWorker(entry: URL, workerData: Record<string, unknown>, transfer: MessagePort[]): Worker {
+  // The ESM build of tsx's API (its CJS build cannot be loaded through import()).
+  const tsx = entry.pathname.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null
+  const source = `
+const { workerData } = require('node:worker_threads')
+;(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register()
+  await import(workerData.entry)
+})()
+`
+  return new Worker(source, {
+    eval: true,
+    workerData: { ...workerData, tsx, entry: entry.href },
+    transferList: transfer,
+  })
+}
