@@ -11,7 +11,7 @@
  *   signer slower than R shows its real sustained rate. A client whose previous answer is still out pipelines.
  * - attestation: ATTESTATION for key n % K with target epoch E0 + n / K (never slashable: every target is new).
  * - randao: RANDAO_REVEAL (no slashing protection) — the same HTTP + BLS path without the durable DB write.
- * The first second is warm-up and not recorded. Prints one JSON line {lat (ms), seconds, trace?}; exits non-zero
+ * The first three seconds are warm-up and not recorded. Prints one JSON line {lat (ms), seconds, trace?}; exits non-zero
  * on any answer other than 200. BENCH_TRACE=1 adds [ms since start, latency] pairs for a time series.
  */
 import { readFileSync } from 'node:fs'
@@ -112,19 +112,24 @@ function fail(why: string): never {
 const clients = Number(clientsArg)
 const seconds = Number(secondsArg)
 const rate = Number(rateArg ?? 0)
-const WARM_MS = 1000
+const WARM_MS = 3000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const conns = await Promise.all(Array.from({ length: clients }, () => Client.open()))
 const lat: number[] = []
 const trace: number[][] = []
+const perClient = rate > 0 ? Math.ceil((WARM_MS + seconds * 1000) / ((clients / rate) * 1000)) + 1 : 0
+// in send order (slot j of every client, then slot j + 1), so epochs advance with time as in the closed loop
+const prebuilt = conns.map((): Buffer[] => [])
+for (let j = 0; j < perClient; j++) for (const list of prebuilt) list.push(nextRequest())
 const start = performance.now()
 const t0 = start + WARM_MS
 const end = t0 + seconds * 1000
 let last = t0
 
 if (rate > 0) {
-  // Open loop: per client one request every clients/rate seconds, phases spread evenly.
+  // Open loop: per client one request every clients/rate seconds, phases spread evenly. Every request is built
+  // before the clock starts, so the generator's own allocations (and GC pauses) stay out of the measurement.
   const interval = (clients / rate) * 1000
   await Promise.all(
     conns.map(async (c, k) => {
@@ -135,7 +140,7 @@ if (rate > 0) {
         const wait = at - performance.now()
         if (wait > 1) await sleep(wait)
         inflight.push(
-          c.send(nextRequest()).then(() => {
+          c.send(prebuilt[k]![j]!).then(() => {
             const done = performance.now()
             if (at < t0) return
             lat.push(done - at)

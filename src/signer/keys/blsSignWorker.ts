@@ -9,9 +9,9 @@ import { signRoot } from './signRoot.js'
  * BLS signing on a second thread, so the event loop that parses requests is not also doing ~0.5 ms of
  * pairing-curve arithmetic per signature (the machine has two cores; one signs, one serves).
  * The worker is plain JavaScript evaluated from this string (no TypeScript loader needed) and uses the same
- * @chainsafe/blst binding. Jobs queued in one event-loop turn travel as ONE message: a buffer of
- * (32-byte key ‖ 32-byte root) pairs, transferred (not copied) and overwritten by the worker after use, and
- * come back as one buffer of 96-byte signatures — a message costs tens of microseconds, a signature ~0.5 ms.
+ * @chainsafe/blst binding. Jobs queued in one task (e.g. all requests released by one commit) travel as ONE message: a buffer of
+ * (32-byte key ‖ 32-byte root) pairs, transferred (not copied) and overwritten by the worker after use; each
+ * signature comes back on its own as soon as it is made.
  * Without blst (noble fallback) or if the worker dies, signing stays on the calling thread.
  */
 const WORKER_SOURCE = `
@@ -19,18 +19,19 @@ const { parentPort, workerData } = require('node:worker_threads')
 const blst = require(workerData.blstPath)
 parentPort.on('message', ({ first, jobs }) => {
   const n = jobs.length / 64
-  const sigs = new Uint8Array(n * 96)
-  const errors = []
   for (let i = 0; i < n; i++) {
+    // Each signature goes back as soon as it exists: the first job of a batch does not wait for the last.
+    let sig = new Uint8Array(96)
+    let error
     try {
       const sk = blst.SecretKey.fromBytes(jobs.subarray(i * 64, i * 64 + 32))
-      sigs.set(sk.sign(jobs.subarray(i * 64 + 32, i * 64 + 64)).toBytes(true), i * 96)
+      sig = sk.sign(jobs.subarray(i * 64 + 32, i * 64 + 64)).toBytes(true)
     } catch (e) {
-      errors[i] = String((e && e.message) || e)
+      error = String((e && e.message) || e)
     }
     jobs.fill(0, i * 64, i * 64 + 32)
+    parentPort.postMessage({ first: first + i, sigs: sig, errors: [error] }, [sig.buffer])
   }
-  parentPort.postMessage({ first, sigs, errors }, [sigs.buffer])
 })
 `
 
@@ -45,7 +46,7 @@ export class BlsSignWorker {
   #worker: Worker | undefined
   /** sent, by id; ids are consecutive within a message */
   #jobs = new Map<number, Job>()
-  /** queued in this event-loop turn */
+  /** queued in this task, posted from a microtask */
   #queue: Job[] = []
   #next = 0
 
@@ -89,7 +90,7 @@ export class BlsSignWorker {
     if (!this.#worker) return Promise.resolve().then(() => signRoot(secretKey, signingRoot))
     if (signingRoot.length !== 32) return Promise.reject(new RangeError('a signing root is 32 bytes'))
     return new Promise<Uint8Array>((resolve, reject) => {
-      if (this.#queue.length === 0) setImmediate(() => this.#post())
+      if (this.#queue.length === 0) queueMicrotask(() => this.#post())
       this.#queue.push({ sk: secretKey, root: signingRoot, resolve, reject })
     })
   }

@@ -80,8 +80,8 @@ export class InlineSlashingCommitter implements SlashingCommitter {
 
 /**
  * Commits on a worker thread with its own connection to the same database file, so that neither the fsync of a
- * commit nor a WAL checkpoint stalls HTTP serving. At most the requests of one event-loop turn are posted as one
- * message; the worker merges whatever is waiting into its next transaction. Until the worker says it is ready,
+ * commit nor a WAL checkpoint stalls HTTP serving. Requests are posted at once (those of one task as one
+ * message) and the worker merges whatever is waiting into its next transaction. Until the worker says it is ready,
  * requests are held here; if it cannot start, they go to `fallback` instead. If it dies later, requests it was
  * given are refused (whether their round committed is unknown, so they must not be signed) and new ones go to
  * `fallback`.
@@ -143,7 +143,7 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
       this.#refresh()
       if (this.#ready && !this.#scheduled) {
         this.#scheduled = true
-        setImmediate(() => this.#post())
+        queueMicrotask(() => this.#post())
       }
     })
   }
