@@ -114,7 +114,7 @@ function runLoad(
   mode: 'attestation' | 'randao',
   rate = 0,
   epochOffset = 0,
-): Promise<{ lat: number[]; seconds: number; trace?: number[][] }> {
+): Promise<{ lat: number[]; late: number[]; seconds: number; trace?: number[][] }> {
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
@@ -183,8 +183,9 @@ async function benchHttp(home: string): Promise<void> {
           open.seconds,
         )
         const sorted = [...open.lat].sort((a, b) => a - b)
+        const late = [...open.late].sort((a, b) => a - b)
         console.log(
-          `${m.name}: ${m.opsPerSec.toFixed(0)} ops/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  p99.9 ${percentile(sorted, 99.9).toFixed(2)} ms  max ${(sorted.at(-1) ?? 0).toFixed(2)} ms  (n=${m.ops}, ${m.seconds.toFixed(1)} s)`,
+          `${m.name}: ${m.opsPerSec.toFixed(0)} ops/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  p99.9 ${percentile(sorted, 99.9).toFixed(2)} ms  max ${(sorted.at(-1) ?? 0).toFixed(2)} ms  (n=${m.ops}, ${m.seconds.toFixed(1)} s; generator sent late by p99 ${percentile(late, 99).toFixed(2)} ms)`,
         )
         if (mode === 'attestation') openP99.push(m.p99)
       } else if (run === 'randao') {

@@ -11,7 +11,7 @@
  *   signer slower than R shows its real sustained rate. A client whose previous answer is still out pipelines.
  * - attestation: ATTESTATION for key n % K with target epoch E0 + n / K (never slashable: every target is new).
  * - randao: RANDAO_REVEAL (no slashing protection) — the same HTTP + BLS path without the durable DB write.
- * The first three seconds are warm-up and not recorded. Prints one JSON line {lat (ms), seconds, trace?}; exits non-zero
+ * The first three seconds are warm-up and not recorded. Prints one JSON line {lat, late (ms), seconds, trace?}; exits non-zero
  * on any answer other than 200. BENCH_TRACE=1 adds [ms since start, latency] pairs for a time series.
  */
 import { readFileSync } from 'node:fs'
@@ -117,6 +117,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const conns = await Promise.all(Array.from({ length: clients }, () => Client.open()))
 const lat: number[] = []
+/** how late the generator itself sent each open-loop request (ms): part of every latency it reports */
+const late: number[] = []
 const trace: number[][] = []
 const perClient = rate > 0 ? Math.ceil((WARM_MS + seconds * 1000) / ((clients / rate) * 1000)) + 1 : 0
 // in send order (slot j of every client, then slot j + 1), so epochs advance with time as in the closed loop
@@ -139,6 +141,7 @@ if (rate > 0) {
         if (at >= end) break
         const wait = at - performance.now()
         if (wait > 1) await sleep(wait)
+        if (at >= t0) late.push(performance.now() - at)
         inflight.push(
           c.send(prebuilt[k]![j]!).then(() => {
             const done = performance.now()
@@ -167,5 +170,5 @@ if (rate > 0) {
   )
 }
 for (const c of conns) c.close()
-const result = { lat, seconds: (last - t0) / 1000, ...(process.env.BENCH_TRACE ? { trace } : {}) }
+const result = { lat, late, seconds: (last - t0) / 1000, ...(process.env.BENCH_TRACE ? { trace } : {}) }
 process.stdout.write(`${JSON.stringify(result)}\n`)
