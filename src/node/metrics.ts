@@ -7,6 +7,8 @@ export interface NodeMetrics {
   registry: Registry
   /** Record one finished RPC: `method` without service prefix, HTTP status, seconds taken. */
   observeRpc(service: string, method: string, status: number, seconds: number): void
+  /** Record one slashing-protection commit round of the signer: seconds (fsync included), requests, thread. */
+  observeSlashingCommit(seconds: number, size: number, thread: 'worker' | 'inline'): void
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): NodeMetrics {
@@ -29,8 +31,26 @@ export function createMetrics(opts: { defaults?: boolean } = {}): NodeMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
+  const commitSeconds = new Histogram({
+    name: 'custos_signer_slashing_commit_seconds',
+    help: 'Signer: duration of one slashing-protection group commit (check + record + fsync), by thread',
+    labelNames: ['thread'] as const,
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [registry],
+  })
+  const commitSize = new Histogram({
+    name: 'custos_signer_slashing_commit_batch_size',
+    help: 'Signer: blocks and attestations decided by one slashing-protection group commit',
+    labelNames: ['thread'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  })
   return {
     registry,
+    observeSlashingCommit(seconds, size, thread) {
+      commitSeconds.observe({ thread }, seconds)
+      commitSize.observe({ thread }, size)
+    },
     observeRpc(service, method, status, seconds) {
       // Unknown method names are collapsed so a client cannot blow up label cardinality.
       latency.observe({ service, method, status: String(status) }, seconds)

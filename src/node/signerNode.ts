@@ -109,6 +109,7 @@ export async function startSigner(
     }),
     strategy: s.slashing_strategy,
     logger,
+    ...(deps.metrics ? { onSlashingCommit: deps.metrics.observeSlashingCommit } : {}),
   })
   const tls = await tlsFor(cfg, deps.tee, deps.now())
   if (!tls && !s.listen.startsWith('127.') && !s.listen.startsWith('[::1]'))

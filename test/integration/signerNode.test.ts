@@ -67,6 +67,9 @@ describe('signer in the node', () => {
     expect(m.text).toMatch(
       /custos_rpc_request_duration_seconds_count\{service="signer",method="sign",status="412"\} [1-9]/,
     )
+    // both decisions went through the commit thread
+    expect(m.text).toMatch(/custos_signer_slashing_commit_seconds_count\{thread="worker"\} [1-9]/)
+    expect(m.text).toMatch(/custos_signer_slashing_commit_batch_size_sum\{thread="worker"\} [2-9]/)
   })
 
   it('after a restart the keys are back and the recorded vote still blocks a conflicting one', async () => {

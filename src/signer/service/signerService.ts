@@ -87,7 +87,7 @@ export class SignerService {
     })
     this.strategy = this.#slashing.strategy
     const gvr = this.network.genesisValidatorsRoot
-    const inline = new InlineSlashingCommitter(this.#slashing, gvr, this.#log)
+    const inline = new InlineSlashingCommitter(this.#slashing, gvr, this.#log, opts.onSlashingCommit)
     this.#committer =
       opts.slashingCommits === 'inline'
         ? inline
@@ -95,6 +95,7 @@ export class SignerService {
             { dbPath: this.#store.path, strategy: this.strategy, genesisValidatorsRoot: gvr },
             inline,
             this.#log,
+            opts.onSlashingCommit,
           )
     const errors = this.#ring.load()
     this.#log.info(

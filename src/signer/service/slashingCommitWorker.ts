@@ -33,6 +33,7 @@ function round(first: CommitRequest | { close: true }): void {
   }
   if (requests.length > 0) {
     const replies: CommitReply[] = []
+    const started = performance.now()
     try {
       const results = protection.checkAndRecordBatch(
         requests.flatMap((r) => r.checks),
@@ -48,6 +49,8 @@ function round(first: CommitRequest | { close: true }): void {
       const failed = e instanceof Error ? `${e.name}: ${(e as { code?: string }).code ?? 'commit failed'}` : 'failed'
       for (const r of requests) replies.push({ seq: r.seq, failed })
     }
+    const size = requests.reduce((n, r) => n + r.checks.length, 0)
+    replies[0]!.round = { ms: performance.now() - started, size }
     for (const reply of replies) port.postMessage(reply)
   }
   if (closing) {

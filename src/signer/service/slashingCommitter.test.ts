@@ -34,29 +34,35 @@ function freshDb(): { path: string; db: SqliteDatabase; protection: SlashingProt
   return { path, db, protection: new SlashingProtection(db) }
 }
 
-function committers(): Array<[string, () => { c: SlashingCommitter; db: SqliteDatabase }]> {
+type Round = [seconds: number, size: number, thread: string]
+type Made = { c: SlashingCommitter; db: SqliteDatabase; rounds: Round[] }
+
+function committers(): Array<[string, () => Made]> {
   return [
     [
       'inline',
       () => {
         const { db, protection } = freshDb()
-        const c = new InlineSlashingCommitter(protection, GVR, nullLogger)
+        const rounds: Round[] = []
+        const c = new InlineSlashingCommitter(protection, GVR, nullLogger, (...r) => rounds.push(r))
         cleanup.push(() => c.close())
-        return { c, db }
+        return { c, db, rounds }
       },
     ],
     [
       'worker',
       () => {
         const { db, path, protection } = freshDb()
+        const rounds: Round[] = []
         const inline = new InlineSlashingCommitter(protection, GVR, nullLogger)
         const c = new WorkerSlashingCommitter(
           { dbPath: path, strategy: 'complete', genesisValidatorsRoot: GVR },
           inline,
           nullLogger,
+          (...r) => rounds.push(r),
         )
         cleanup.push(() => c.close())
-        return { c, db }
+        return { c, db, rounds }
       },
     ],
   ]
@@ -93,7 +99,7 @@ describe.each(committers())('%s slashing committer', (mode, make) => {
   })
 
   it('of 40 racing conflicting attestations for one key, exactly one is allowed and recorded', async () => {
-    const { c, db } = make()
+    const { c, db, rounds } = make()
     await c.ready()
     const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => settle(c.submit(att(1, 5n, 6n, i + 1)))))
     expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1)
@@ -103,6 +109,9 @@ describe.each(committers())('%s slashing committer', (mode, make) => {
     }>
     expect(rows).toHaveLength(1)
     expect(rows[0]!.signing_root[0]).toBe(outcomes.indexOf('recorded') + 1) // the allowed one is the one on disk
+    // every request was decided in some round, on this committer's thread, and rounds took time
+    expect(rounds.reduce((n, [, size]) => n + size, 0)).toBe(40)
+    expect(rounds.every(([seconds, , thread]) => seconds > 0 && thread === mode)).toBe(true)
   })
 
   it('rebuilds refusals as the same SlashingError (412) with its meta', async () => {

@@ -18,6 +18,9 @@ export interface SlashingCommitter {
   close(): Promise<void>
 }
 
+/** Told about every commit round: seconds the transaction took (fsync included), requests it decided, where. */
+export type CommitRoundObserver = (seconds: number, size: number, thread: 'worker' | 'inline') => void
+
 interface Waiter {
   resolve: (o: SignOutcome) => void
   reject: (e: Error) => void
@@ -33,6 +36,7 @@ export class InlineSlashingCommitter implements SlashingCommitter {
     private readonly protection: SlashingProtection,
     private readonly gvr: Uint8Array,
     private readonly log: Logger,
+    private readonly onRound?: CommitRoundObserver,
   ) {}
 
   submit(check: SlashingCheck): Promise<SignOutcome> {
@@ -51,11 +55,13 @@ export class InlineSlashingCommitter implements SlashingCommitter {
     const batch = this.#queue.splice(0)
     if (batch.length === 0) return
     let results: ReturnType<SlashingProtection['checkAndRecordBatch']>
+    const started = performance.now()
     try {
       results = this.protection.checkAndRecordBatch(
         batch.map((b) => b.check),
         this.gvr,
       )
+      this.onRound?.((performance.now() - started) / 1000, batch.length, 'inline')
     } catch (err) {
       this.log.error({ batch: batch.length, reason: (err as Error)?.name }, 'slashing-protection commit failed')
       for (const b of batch) b.waiter.reject(unavailable('commit failed', err))
@@ -110,6 +116,7 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
     },
     private readonly fallback: SlashingCommitter,
     private readonly log: Logger,
+    private readonly onRound?: CommitRoundObserver,
   ) {
     const { port1, port2 } = new MessageChannel()
     try {
@@ -173,6 +180,7 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
   }
 
   #settle(reply: CommitReply): void {
+    if (reply.round) this.onRound?.(reply.round.ms / 1000, reply.round.size, 'worker')
     const waiters = this.#inFlight.get(reply.seq)
     if (!waiters) return
     this.#inFlight.delete(reply.seq)

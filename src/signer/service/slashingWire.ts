@@ -18,7 +18,10 @@ export type WireResult =
   | { ok: true; outcome: SignOutcome }
   | { ok: false; code: string | null; message: string; meta: ErrorMeta }
 
-export type CommitReply = { seq: number; results: WireResult[] } | { seq: number; failed: string }
+/** `round` (on the first reply of a commit round): how long the transaction took and how many it decided. */
+export type CommitReply = ({ seq: number; results: WireResult[] } | { seq: number; failed: string }) & {
+  round?: { ms: number; size: number }
+}
 
 export type WorkerEvent = { ready: true } | CommitReply
 

@@ -20,6 +20,8 @@ export interface SignerServiceOptions {
    * event loop) or 'inline' (the store's connection on the calling thread).
    */
   slashingCommits?: 'worker' | 'inline'
+  /** Called after every slashing-protection commit round (metrics): seconds, requests decided, thread. */
+  onSlashingCommit?: (seconds: number, size: number, thread: 'worker' | 'inline') => void
   logger?: Logger
   /** Clock in ms for created_at; default Date.now. */
   now?: () => number
