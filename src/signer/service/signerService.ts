@@ -162,15 +162,18 @@ export class SignerService {
     }
     const subject = prep.slashing
     if (!subject) return this.#signer.sign(this.#key(hex).secretKey, prep.signingRoot)
-    const { publicKey } = this.#key(hex)
+    const { publicKey, secretKey } = this.#key(hex)
     const signingRoot = prep.signingRoot
-    await this.#committer.submit(
+    const { signature } = await this.#committer.submit(
       subject.kind === 'block'
         ? { kind: 'block', pubkey: publicKey, slot: subject.slot, signingRoot }
         : { kind: 'attestation', pubkey: publicKey, source: subject.source, target: subject.target, signingRoot },
+      secretKey,
     )
-    // Recorded and durable. The key may have been deleted meanwhile: then nothing is signed.
-    return this.#signer.sign(this.#key(hex).secretKey, signingRoot)
+    // Recorded and durable (and signed on the commit thread, normally). If the key was deleted meanwhile, nothing
+    // leaves: #key throws SIGNER_UNKNOWN_KEY and a signature made already is dropped.
+    const current = this.#key(hex)
+    return signature ?? this.#signer.sign(current.secretKey, signingRoot)
   }
 
   /** Generate a fresh key inside the TEE (EIP-2333 from fresh entropy), attest it and seal it. */

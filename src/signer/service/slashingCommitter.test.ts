@@ -1,12 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SecretKey, Signature, verify } from '@chainsafe/blst'
 import { afterEach, describe, expect, it } from 'vitest'
+import { SecretBytes } from '../../crypto/index.js'
 import { nullLogger } from '../../log.js'
 import { openDatabase, type SqliteDatabase } from '../../store/index.js'
 import { applyMigrations, type SlashingCheck, SlashingError, SlashingProtection } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
-import { InlineSlashingCommitter, type SlashingCommitter, WorkerSlashingCommitter } from './slashingCommitter.js'
+import {
+  type CommitOutcome,
+  InlineSlashingCommitter,
+  type SlashingCommitter,
+  WorkerSlashingCommitter,
+} from './slashingCommitter.js'
 
 const GVR = new Uint8Array(32).fill(0xee)
 const pk = (n: number) => new Uint8Array(48).fill(0xa0).map((x, i) => (i === 47 ? n : x))
@@ -68,9 +75,9 @@ function committers(): Array<[string, () => Made]> {
   ]
 }
 
-const settle = (p: Promise<unknown>) =>
+const settle = (p: Promise<CommitOutcome>) =>
   p.then(
-    (v) => String(v),
+    (v) => v.outcome as string,
     (e) => (e as { code?: string }).code ?? String(e),
   )
 
@@ -122,7 +129,7 @@ describe.each(committers())('%s slashing committer', (mode, make) => {
     expect((err as SlashingError).code).toBe('SIGNER_SLASHABLE_SURROUNDED')
     expect((err as SlashingError).status).toBe(412)
     expect((err as SlashingError).meta).toMatchObject({ prevSourceEpoch: '10', prevTargetEpoch: '20' })
-    await expect(c.submit(att(3, 20n, 21n, 3))).resolves.toBe('recorded')
+    expect((await c.submit(att(3, 20n, 21n, 3))).outcome).toBe('recorded')
   })
 
   it('a locked database refuses the round with SIGNER_SLASHING_UNAVAILABLE (503) and records nothing', async () => {
@@ -146,11 +153,44 @@ describe.each(committers())('%s slashing committer', (mode, make) => {
     expect((err as SignerServiceError).code).toBe('SIGNER_SLASHING_UNAVAILABLE')
     expect((err as SignerServiceError).status).toBe(503)
     expect(db.prepare('SELECT count(*) FROM slashing_signed_attestations').pluck().get()).toBe(0)
-    await expect(c.submit(att(4, 1n, 2n, 1))).resolves.toBe('recorded')
+    expect((await c.submit(att(4, 1n, 2n, 1))).outcome).toBe('recorded')
   })
 })
 
 describe('WorkerSlashingCommitter', () => {
+  it('signs what it allowed once committed, with the key that came along, and nothing it refused', async () => {
+    const { path, protection, db } = freshDb()
+    const c = new WorkerSlashingCommitter(
+      { dbPath: path, strategy: 'complete', genesisValidatorsRoot: GVR },
+      new InlineSlashingCommitter(protection, GVR, nullLogger),
+      nullLogger,
+    )
+    cleanup.push(() => c.close())
+    expect(await c.ready()).toBe('worker')
+    const sk = SecretKey.fromKeygen(new Uint8Array(32).fill(7))
+    const secret = new SecretBytes(sk.toBytes())
+    const pubkey = sk.toPublicKey().toBytes(true)
+    const check = (target: bigint, r: number): SlashingCheck => ({
+      kind: 'attestation',
+      pubkey,
+      source: target - 1n,
+      target,
+      signingRoot: root(r),
+    })
+    const [a, b, d] = await Promise.all([
+      c.submit(check(10n, 1), secret),
+      c.submit(check(10n, 2), secret).catch((e: unknown) => e),
+      c.submit(check(11n, 3)), // no key: decided, not signed
+    ])
+    expect((a as CommitOutcome).outcome).toBe('recorded')
+    const sig = (a as CommitOutcome).signature!
+    expect(verify(root(1), sk.toPublicKey(), Signature.fromBytes(sig))).toBe(true)
+    expect((b as SlashingError).code).toBe('SIGNER_SLASHABLE_DOUBLE_VOTE')
+    expect(d).toEqual({ outcome: 'recorded' })
+    expect(secret.expose().some((x) => x !== 0)).toBe(true) // the caller's key is untouched
+    expect(db.prepare('SELECT count(*) FROM slashing_signed_attestations').pluck().get()).toBe(2)
+  })
+
   it('falls back to committing on this thread when the worker cannot open the database', async () => {
     const { db, path, protection } = freshDb()
     const c = new WorkerSlashingCommitter(
@@ -162,7 +202,7 @@ describe('WorkerSlashingCommitter', () => {
     cleanup.push(() => c.close())
     const early = c.submit(att(5, 1n, 2n, 1)) // before the worker failed: held, then decided on this thread
     expect(await c.ready()).toBe('inline')
-    await expect(early).resolves.toBe('recorded')
+    expect((await early).outcome).toBe('recorded')
     await expect(settle(c.submit(att(5, 1n, 2n, 2)))).resolves.toBe('SIGNER_SLASHABLE_DOUBLE_VOTE')
     expect(db.prepare('SELECT count(*) FROM slashing_signed_attestations').pluck().get()).toBe(1)
   })

@@ -1,8 +1,9 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
+import type { SecretBytes } from '../../crypto/index.js'
 import type { Logger } from '../../log.js'
 import type { SignOutcome, SlashingCheck, SlashingProtection, SlashingStrategy } from '../slashing/index.js'
 import { SlashingError } from '../slashing/index.js'
-import { type CommitReply, fromWire, unavailable, type WorkerEvent } from './slashingWire.js'
+import { type CommitReply, type CommitRequest, fromWire, unavailable, type WorkerEvent } from './slashingWire.js'
 
 /**
  * Where the signer's check-and-record happens. `submit` resolves once the message is durably recorded (or is
@@ -11,8 +12,18 @@ import { type CommitReply, fromWire, unavailable, type WorkerEvent } from './sla
  * event-loop turn, and those waiting while a commit runs, share one transaction and one fsync (group commit),
  * decided in submission order.
  */
+/** The decision on one request, and its signature when the committer made it (see `submit`). */
+export interface CommitOutcome {
+  outcome: SignOutcome
+  signature?: Uint8Array
+}
+
 export interface SlashingCommitter {
-  submit(check: SlashingCheck): Promise<SignOutcome>
+  /**
+   * With `secretKey`, a committer may also BLS-sign the signing root once the record is durable and return the
+   * signature (the worker committer does); without one, or when it returns none, the caller signs.
+   */
+  submit(check: SlashingCheck, secretKey?: SecretBytes): Promise<CommitOutcome>
   /** Where commits run once started: 'worker', or 'inline' (also after a worker that failed). */
   ready(): Promise<'worker' | 'inline'>
   close(): Promise<void>
@@ -22,7 +33,7 @@ export interface SlashingCommitter {
 export type CommitRoundObserver = (seconds: number, size: number, thread: 'worker' | 'inline') => void
 
 interface Waiter {
-  resolve: (o: SignOutcome) => void
+  resolve: (o: CommitOutcome) => void
   reject: (e: Error) => void
 }
 
@@ -31,6 +42,7 @@ export class InlineSlashingCommitter implements SlashingCommitter {
   #queue: Array<{ check: SlashingCheck; waiter: Waiter }> = []
   #scheduled = false
   #closed = false
+  // Never signs: the caller does (on the BLS signing thread).
 
   constructor(
     private readonly protection: SlashingProtection,
@@ -39,7 +51,7 @@ export class InlineSlashingCommitter implements SlashingCommitter {
     private readonly onRound?: CommitRoundObserver,
   ) {}
 
-  submit(check: SlashingCheck): Promise<SignOutcome> {
+  submit(check: SlashingCheck): Promise<CommitOutcome> {
     if (this.#closed) return Promise.reject(unavailable('closed'))
     return new Promise((resolve, reject) => {
       this.#queue.push({ check, waiter: { resolve, reject } })
@@ -69,7 +81,7 @@ export class InlineSlashingCommitter implements SlashingCommitter {
     }
     batch.forEach((b, i) => {
       const r = results[i]!
-      if (r.ok) b.waiter.resolve(r.outcome)
+      if (r.ok) b.waiter.resolve({ outcome: r.outcome })
       else b.waiter.reject(r.error instanceof SlashingError ? r.error : unavailable('check failed', r.error))
     })
   }
@@ -98,7 +110,7 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
   #ready = false
   #failed = false
   #seq = 0
-  #held: Array<{ check: SlashingCheck; waiter: Waiter }> = []
+  #held: Array<{ check: SlashingCheck; key: SecretBytes | undefined; waiter: Waiter }> = []
   #scheduled = false
   #inFlight = new Map<number, Waiter[]>()
   #settled!: (mode: 'worker' | 'inline') => void
@@ -143,10 +155,10 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
     this.#worker.on('exit', () => this.#fail(new Error('slashing-commit worker exited')))
   }
 
-  submit(check: SlashingCheck): Promise<SignOutcome> {
+  submit(check: SlashingCheck, secretKey?: SecretBytes): Promise<CommitOutcome> {
     if (this.#failed) return this.fallback.submit(check)
     return new Promise((resolve, reject) => {
-      this.#held.push({ check, waiter: { resolve, reject } })
+      this.#held.push({ check, key: secretKey, waiter: { resolve, reject } })
       this.#refresh()
       if (this.#ready && !this.#scheduled) {
         this.#scheduled = true
@@ -164,7 +176,16 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
       seq,
       batch.map((b) => b.waiter),
     )
-    this.#port!.postMessage({ seq, checks: batch.map((b) => b.check) })
+    const request: CommitRequest = { seq, checks: batch.map((b) => b.check) }
+    if (batch.some((b) => b.key)) {
+      // One buffer of keys for the batch, moved to the worker (not copied), which overwrites it after the round.
+      const keys = new Uint8Array(32 * batch.length)
+      batch.forEach((b, i) => {
+        if (b.key) keys.set(b.key.expose(), 32 * i)
+      })
+      request.keys = keys
+      this.#port!.postMessage(request, [keys.buffer])
+    } else this.#port!.postMessage(request)
   }
 
   #onMessage(m: WorkerEvent): void {

@@ -12,10 +12,15 @@ import { SignerServiceError } from './errors.js'
 export interface CommitRequest {
   seq: number
   checks: SlashingCheck[]
+  /**
+   * 32 bytes per check: the BLS secret key to sign its signing root with once the round has committed (all zero:
+   * do not sign). Transferred, not copied, and overwritten by the worker after the round.
+   */
+  keys?: Uint8Array
 }
 
 export type WireResult =
-  | { ok: true; outcome: SignOutcome }
+  | { ok: true; outcome: SignOutcome; signature?: Uint8Array }
   | { ok: false; code: string | null; message: string; meta: ErrorMeta }
 
 /** `round` (on the first reply of a commit round): how long the transaction took and how many it decided. */
@@ -33,8 +38,8 @@ export function toWire(r: SlashingCheckResult): WireResult {
     : { ok: false, code: null, message: e instanceof Error ? e.name : typeof e, meta: {} }
 }
 
-export function fromWire(r: WireResult): SignOutcome | Error {
-  if (r.ok) return r.outcome
+export function fromWire(r: WireResult): { outcome: SignOutcome; signature?: Uint8Array } | Error {
+  if (r.ok) return r.signature ? { outcome: r.outcome, signature: new Uint8Array(r.signature) } : { outcome: r.outcome }
   if (r.code !== null && Object.hasOwn(SlashingError.statuses, r.code)) {
     return new SlashingError(r.code as SlashingErrorCode, r.message, r.meta)
   }
