@@ -7,30 +7,26 @@ import { signRoot } from './signRoot.js'
 
 /**
  * BLS signing on a second thread, so the event loop that parses requests is not also doing ~0.5 ms of
- * pairing-curve arithmetic per signature (the machine has two cores; one signs, one serves).
+ * pairing-curve arithmetic per signature (blocks and attestations are signed on the slashing-commit thread; this
+ * one signs the other types, and those whenever the commit thread did not).
  * The worker is plain JavaScript evaluated from this string (no TypeScript loader needed) and uses the same
- * @chainsafe/blst binding. Jobs queued in one task (e.g. all requests released by one commit) travel as ONE message: a buffer of
- * (32-byte key ‖ 32-byte root) pairs, transferred (not copied) and overwritten by the worker after use; each
- * signature comes back on its own as soon as it is made.
- * Without blst (noble fallback) or if the worker dies, signing stays on the calling thread.
+ * @chainsafe/blst binding. Jobs queued in one task travel as ONE message: a buffer of (32-byte key ‖ 32-byte
+ * root) pairs, transferred (not copied) and overwritten by the worker after use; each signature comes back on its
+ * own as soon as it is made.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const blst = require(workerData.blstPath)
 parentPort.on('message', ({ first, jobs }) => {
-  const n = jobs.length / 64
-  for (let i = 0; i < n; i++) {
-    // Each signature goes back as soon as it exists: the first job of a batch does not wait for the last.
-    let sig = new Uint8Array(96)
-    let error
+  for (let i = 0; i < jobs.length / 64; i++) {
     try {
       const sk = blst.SecretKey.fromBytes(jobs.subarray(i * 64, i * 64 + 32))
-      sig = sk.sign(jobs.subarray(i * 64 + 32, i * 64 + 64)).toBytes(true)
+      const sig = sk.sign(jobs.subarray(i * 64 + 32, i * 64 + 64)).toBytes(true)
+      parentPort.postMessage({ id: first + i, sig }, [sig.buffer])
     } catch (e) {
-      error = String((e && e.message) || e)
+      parentPort.postMessage({ id: first + i, error: String((e && e.message) || e) })
     }
     jobs.fill(0, i * 64, i * 64 + 32)
-    parentPort.postMessage({ first: first + i, sigs: sig, errors: [error] }, [sig.buffer])
   }
 })
 `
@@ -56,15 +52,12 @@ export class BlsSignWorker {
       const blstPath = createRequire(import.meta.url).resolve('@chainsafe/blst')
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { blstPath } })
       worker.unref()
-      worker.on('message', (m: { first: number; sigs: Uint8Array; errors: Array<string | undefined> }) => {
-        const n = m.sigs.length / 96
-        for (let i = 0; i < n; i++) {
-          const job = this.#jobs.get(m.first + i)
-          if (!job) continue
-          this.#jobs.delete(m.first + i)
-          const error = m.errors[i]
-          if (error === undefined) job.resolve(m.sigs.slice(i * 96, i * 96 + 96))
-          else job.reject(new Error(`BLS signing failed: ${error}`))
+      worker.on('message', (m: { id: number; sig?: Uint8Array; error?: string }) => {
+        const job = this.#jobs.get(m.id)
+        if (job) {
+          this.#jobs.delete(m.id)
+          if (m.sig) job.resolve(new Uint8Array(m.sig))
+          else job.reject(new Error(`BLS signing failed: ${m.error ?? 'unknown error'}`))
         }
         if (this.#jobs.size === 0 && this.#queue.length === 0) this.#worker?.unref()
       })

@@ -43,9 +43,9 @@ const ADMIN = '\u0000admin'
  *
  * `sign` order: compute the signing root from the typed payload (never trust the client's) → submit to the
  * slashing committer, which checks and records it in ONE durable group-commit transaction (synchronous=FULL),
- * on a worker thread with its own connection by default → BLS-sign on the signing worker. A signature for a
- * block or attestation therefore never leaves the process unless its record is committed, and two racing
- * requests for one key are decided one after the other. Key import, generation, deletion and reload are
+ * on a worker thread with its own connection by default, and signs it there once committed (otherwise it is
+ * signed on the BLS signing thread). A signature for a block or attestation therefore never leaves the process
+ * unless its record is committed, and two racing requests for one key are decided one after the other. Key import, generation, deletion and reload are
  * serialised among themselves. A key deleted while its request was being recorded is not used (the record
  * stays: recording without signing is always safe).
  */
