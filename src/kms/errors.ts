@@ -16,5 +16,7 @@ export const KmsError = defineErrors('KmsError', {
   KMS_UNSUPPORTED_API_VERSION: 400,
   KMS_ONBOARD_FAILED: 400,
   KMS_BAD_CSR: 400,
+  /** stored or received KMS material does not match its keys (tampered database, bad onboard source) */
+  KMS_MATERIAL_INVALID: 500,
 })
 export type KmsError = InstanceType<typeof KmsError>

@@ -13,6 +13,7 @@ import { onboard } from './onboard.js'
 import type { RpcMethod } from './rpcMethod.js'
 import { signCert } from './signCert.js'
 import type { KmsDeps, KmsMaterial } from './types.js'
+import { verifyKmsMaterial } from './verifyMaterial.js'
 
 /**
  * The KMS: holds the root material once bootstrapped or onboarded, and exposes the two dstack services.
@@ -28,7 +29,13 @@ export class KmsService {
 
   constructor(readonly deps: KmsDeps) {
     this.self = new SelfIdentity(deps)
-    this.#material = deps.storage.load()
+    const stored = deps.storage.load()
+    // What the node serves as its own identity must match its sealed keys; a mismatch refuses to start.
+    if (stored) {
+      verifyKmsMaterial(stored)
+      deps.storage.migrate?.(stored)
+    }
+    this.#material = stored
   }
 
   get ready(): boolean {
@@ -44,6 +51,7 @@ export class KmsService {
   /** Persist (atomically) and then adopt new material. Refuses to replace existing keys. */
   install(material: KmsMaterial): void {
     if (this.#material) throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys')
+    verifyKmsMaterial(material, 'new')
     this.deps.storage.save(material)
     this.#material = material
   }

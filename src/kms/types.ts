@@ -29,6 +29,8 @@ export interface KmsMaterial {
 export interface KmsStorage {
   load(): KmsMaterial | undefined
   save(material: KmsMaterial): void
+  /** rewrite material loaded in an older layout (called only after it was verified); true when it did */
+  migrate?(material: KmsMaterial): boolean
 }
 
 export interface KmsOptions {

@@ -7,5 +7,7 @@ export const NodeError = defineErrors('NodeError', {
   NODE_BAD_REQUEST: 400,
   NODE_BODY_TOO_LARGE: 413,
   NODE_NOT_FOUND: 404,
+  /** the sealed store's KMS records do not fit together (tampered or partly restored database) */
+  NODE_STORE_INCONSISTENT: 500,
 })
 export type NodeError = InstanceType<typeof NodeError>

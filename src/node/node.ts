@@ -79,15 +79,23 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
   const policy = createPolicy(policyConfigFromNode(cfg), logger.child({ module: 'policy' }))
   const metrics = createMetrics()
   const kmsLogger = logger.child({ module: 'kms' })
-  const kms = new KmsService({
-    tee,
-    verifier,
-    policy,
-    storage: kmsStorage(store),
-    logger: kmsLogger,
-    now,
-    options: { enforceSelfAuthorization: cfg.kms.enforce_self_authorization, siteName: cfg.kms.site_name },
-  })
+  let kms: KmsService
+  try {
+    // Loading verifies the stored material against the sealed keys; a mismatch refuses to start.
+    kms = new KmsService({
+      tee,
+      verifier,
+      policy,
+      storage: kmsStorage(store, logger.child({ module: 'store' })),
+      logger: kmsLogger,
+      now,
+      options: { enforceSelfAuthorization: cfg.kms.enforce_self_authorization, siteName: cfg.kms.site_name },
+    })
+  } catch (e) {
+    await policy.close()
+    store.close()
+    throw e
+  }
 
   const common = { logger: kmsLogger, metrics, maxBodyBytes: cfg.kms.max_body_bytes, simulated: tee.simulated }
   const peers = new PeerVerifier({ verifier, now })
