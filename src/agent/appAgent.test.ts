@@ -11,10 +11,15 @@ import { queryToObject } from './guestInput.js'
 import type { AgentKmsClient } from './kmsClient.js'
 import { kmsBaseUrl } from './kmsClient.js'
 
-async function fixture() {
+const ROOT_CA_SPKI = new Uint8Array(91).fill(0x5a)
+
+async function fixture(workload: { awaitKeyProvider?: boolean } = {}) {
   const vendor = await createSimulatedVendorInMemory()
   const machine = await provisionSimulatedMachineInMemory({ vendor })
-  const tee = new SimulatedTee({ machine, workload: { appCompose: '{"name":"x"}', osImageHash: 'cd'.repeat(32) } })
+  const tee = new SimulatedTee({
+    machine,
+    workload: { appCompose: '{"name":"x"}', osImageHash: 'cd'.repeat(32), ...workload },
+  })
   const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
   const app = deriveAppK256Key(new Uint8Array(32).fill(9), tee.workload.appId)
   const reply = {
@@ -30,7 +35,7 @@ async function fixture() {
   const kmsClient: AgentKmsClient = {
     async getAppKey(vmConfig) {
       calls.push(`GetAppKey ${vmConfig}`)
-      return parseAppKeyReply(reply)
+      return { keys: parseAppKeyReply(reply), rootCaSpki: ROOT_CA_SPKI }
     },
     async signCert() {
       calls.push('SignCert')
@@ -40,7 +45,8 @@ async function fixture() {
       calls.push('close')
     },
   }
-  return { tee, verifier, reply, calls, kmsClient }
+  const kmsTrust = { rootCaPublicKeys: [ROOT_CA_SPKI], k256PublicKeys: [], source: 'test pins' }
+  return { tee, verifier, reply, calls, kmsClient, kmsTrust }
 }
 
 describe('AppAgent', () => {
@@ -67,6 +73,23 @@ describe('AppAgent', () => {
     const after = await app.request('/GetKey', { method: 'POST', body: '{}' })
     expect(((await after.json()) as { code: string }).code).toBe('AGENT_NOT_READY')
     expect(JSON.stringify(log.entries)).not.toContain(f.reply.k256_key)
+  })
+
+  it('measures which KMS the keys came from (key-provider before system-ready), as dstack guests do', async () => {
+    const f = await fixture({ awaitKeyProvider: true })
+    expect(f.tee.awaitingKeyProvider).toBe(true)
+    expect(() => f.tee.emitEvent('app-event', Uint8Array.of(1))).toThrow(/boot measurement is not complete/)
+    const agent = createAppAgent({ ...f, kmsUrl: 'https://kms.invalid', demoCert: false })
+    await agent.start()
+    expect(f.tee.awaitingKeyProvider).toBe(false)
+    const events = f.tee.runtimeEvents.map((e) => e.event)
+    expect(events.slice(-2)).toEqual(['key-provider', 'system-ready'])
+    const info = (await (await agent.app.request('/Info', { method: 'POST', body: '{}' })).json()) as Record<
+      string,
+      string
+    >
+    expect(JSON.parse(info.key_provider_info!)).toEqual({ name: 'kms', id: toHex(ROOT_CA_SPKI) })
+    await agent.stop()
   })
 
   it('startAppAgent cleans up when the KMS refuses', async () => {

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import type { EvidenceVerifier } from '../attestation/index.js'
+import { toHex } from '../crypto/index.js'
 import { explain } from '../errors.js'
 import { type Logger, nullLogger } from '../log.js'
 import type { TeePlatform } from '../tee/index.js'
@@ -8,6 +9,7 @@ import { AgentError } from './errors.js'
 import { createGuestApi } from './guestApi.js'
 import type { GuestContext } from './guestContext.js'
 import { type AgentKmsClient, createAgentKmsClient } from './kmsClient.js'
+import { type KmsTrust, kmsKeyProviderInfo } from './kmsTrust.js'
 import { type GuestListeners, type GuestListenOptions, serveGuestApi } from './serveGuestApi.js'
 import { issueDemoCertificate } from './tlsKey.js'
 
@@ -16,6 +18,11 @@ export interface AppAgentOptions extends GuestListenOptions {
   tee: TeePlatform
   /** KMS base URL, e.g. `https://127.0.0.1:8001` */
   kmsUrl: string
+  /**
+   * which KMS this app trusts: root CA / k256 keys known in advance and/or a `kms` policy (no trust on first
+   * use). The agent closes its policy on stop.
+   */
+  kmsTrust: KmsTrust
   /** verifies the KMS's evidence and this TEE's own evidence (Info) */
   verifier: EvidenceVerifier
   /** unix seconds (default: the wall clock) */
@@ -61,6 +68,7 @@ export class AppAgent {
         tee: opts.tee,
         kmsUrl: opts.kmsUrl,
         verifier: opts.verifier,
+        trust: opts.kmsTrust,
         now: this.#now,
         logger: this.#log,
       })
@@ -104,16 +112,29 @@ export class AppAgent {
   /** GetAppKey from the KMS (and the demo certificate); builds the guest API. No listener is opened. */
   async fetchKeys(): Promise<void> {
     if (this.#keys) return
-    if (this.#opts.vmConfig !== undefined) this.#vmConfig = this.#opts.vmConfig
-    else {
+    const tee = this.#opts.tee
+    let att: Awaited<ReturnType<TeePlatform['attest']>>
+    try {
+      att = await tee.attest(new Uint8Array(64))
+    } catch (e) {
+      throw new AgentError('AGENT_TEE_FAILED', 'the TEE did not produce evidence', {}, { cause: e })
+    }
+    this.#vmConfig = this.#opts.vmConfig ?? att.config
+    const appId = async () => {
       try {
-        this.#vmConfig = (await this.#opts.tee.attest(new Uint8Array(64))).config
+        return (await this.#opts.verifier.verify(att, { now: this.#now() })).appId
       } catch (e) {
-        throw new AgentError('AGENT_TEE_FAILED', 'the TEE did not produce evidence', {}, { cause: e })
+        throw new AgentError('AGENT_TEE_FAILED', 'could not verify this TEE identity', {}, { cause: e })
       }
     }
-    this.#keys = await this.#kms.getAppKey(this.#vmConfig)
-    this.#log.info({ kms: this.#opts.kmsUrl, gatewayAppId: this.#keys.gatewayAppId }, 'app keys received')
+    const { keys, rootCaSpki } = await this.#kms.getAppKey(this.#vmConfig, appId)
+    this.#keys = keys
+    this.#log.info({ kms: this.#opts.kmsUrl, gatewayAppId: keys.gatewayAppId }, 'app keys received')
+    // As dstack-util does after GetAppKey: measure which KMS the keys came from (key-provider), then system-ready.
+    if (tee.awaitingKeyProvider && tee.recordKeyProvider) {
+      await tee.recordKeyProvider(kmsKeyProviderInfo(rootCaSpki))
+      this.#log.info({ kmsRootCa: toHex(rootCaSpki) }, 'key provider measured (RTMR3 key-provider event)')
+    }
     const ctx = this.#context()
     if (this.#opts.demoCert !== false) {
       try {
@@ -144,6 +165,7 @@ export class AppAgent {
     await this.#listeners?.close()
     this.#listeners = undefined
     this.#kms.close()
+    await this.#opts.kmsTrust?.policy?.close()
     if (this.#keys) {
       this.#keys.k256Key.wipe()
       this.#keys.diskCryptKey.wipe()

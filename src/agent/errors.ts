@@ -27,6 +27,10 @@ export const AgentError = defineErrors('AgentError', {
   AGENT_NOT_READY: 503,
   /** a listener could not be opened */
   AGENT_LISTEN_FAILED: 500,
+  /** no KMS trust is configured: the agent never trusts a KMS on first use */
+  AGENT_KMS_TRUST_UNSET: 400,
+  /** a configured KMS key is not valid */
+  AGENT_KMS_TRUST_INVALID: 400,
 })
 export type AgentError = InstanceType<typeof AgentError>
 export type AgentErrorCode = AgentError['code']

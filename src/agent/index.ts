@@ -12,6 +12,14 @@ export type { GuestContext } from './guestContext.js'
 export type { InfoReply } from './info.js'
 export type { AgentKmsClient, AgentKmsClientOptions } from './kmsClient.js'
 export { createAgentKmsClient, kmsBaseUrl } from './kmsClient.js'
+export type { KmsTrust } from './kmsTrust.js'
+export {
+  assertKmsTrust,
+  authorizeKmsServer,
+  checkAppKeyReply,
+  kmsKeyProviderInfo,
+  parseTrustKeys,
+} from './kmsTrust.js'
 export type { GetQuoteReply } from './quote.js'
 export type { GuestListeners, GuestListenOptions } from './serveGuestApi.js'
 export { serveGuestApi } from './serveGuestApi.js'

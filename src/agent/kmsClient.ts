@@ -6,6 +6,7 @@ import { type AttestedClient, createAttestedClient, createRaTlsIdentity } from '
 import type { TeePlatform } from '../tee/index.js'
 import { type AgentAppKeys, parseAppKeyReply } from './appKeys.js'
 import { AgentError } from './errors.js'
+import { assertKmsTrust, authorizeKmsServer, checkAppKeyReply, type KmsTrust } from './kmsTrust.js'
 
 export interface AgentKmsClientOptions {
   tee: TeePlatform
@@ -13,6 +14,8 @@ export interface AgentKmsClientOptions {
   kmsUrl: string
   /** verifies the KMS's RA-TLS evidence (its certificate must carry usage `kms:rpc`) */
   verifier: EvidenceVerifier
+  /** which KMS this app trusts (evidence alone is not enough; never trust on first use) */
+  trust: KmsTrust
   /** unix seconds */
   now: () => number
   logger: Logger
@@ -20,9 +23,13 @@ export interface AgentKmsClientOptions {
 
 /** What the agent asks of the KMS (dstack guest → KMS). */
 export interface AgentKmsClient {
-  /** GetAppKey over mutual attested TLS: our RA-TLS client certificate carries this TEE's evidence. */
-  getAppKey(vmConfig: string): Promise<AgentAppKeys>
-  /** SignCert (the evidence is inside the CSR); `rootCaPem` pins the KMS root CA once known. */
+  /**
+   * GetAppKey over mutual attested TLS (our RA-TLS client certificate carries this TEE's evidence), from a KMS
+   * the trust allows; the reply is checked against it too. `appId` gives this app's attested id (asked only
+   * for the k256 signature check). Later calls go only to a KMS with the root CA key returned here.
+   */
+  getAppKey(vmConfig: string, appId: () => Promise<Uint8Array>): Promise<{ keys: AgentAppKeys; rootCaSpki: Uint8Array }>
+  /** SignCert (the evidence is inside the CSR), to the KMS the keys came from. */
   signCert(csr: Uint8Array, signature: Uint8Array, vmConfig: string): Promise<string[]>
   close(): void
 }
@@ -42,8 +49,10 @@ export function kmsBaseUrl(url: string): string {
 export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClient {
   const base = kmsBaseUrl(opts.kmsUrl)
   const log = opts.logger
+  assertKmsTrust(opts.trust)
   let client: AttestedClient | undefined
-  let pinnedRootCaPem: string | undefined
+  /** root CA SPKI of the KMS the app keys came from; every later connection must be signed by it */
+  let pinnedRoot: Uint8Array | undefined
 
   async function connect(): Promise<AttestedClient> {
     if (client) return client
@@ -64,13 +73,13 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
       expectedUsage: 'kms:rpc',
       clientCertPem: id.cert.pem,
       clientKeyPem: id.keyPem,
-      ...(pinnedRootCaPem ? { pinnedRootCaPem } : {}),
+      authorizeServer: (server) => authorizeKmsServer(opts.trust, server, pinnedRoot),
       logger: log,
     })
     return client
   }
 
-  async function call(method: string, body: unknown): Promise<Record<string, unknown>> {
+  async function call(method: string, body: unknown): Promise<{ obj: Record<string, unknown>; certDer: Uint8Array }> {
     const c = await connect()
     let r: Awaited<ReturnType<AttestedClient['request']>>
     try {
@@ -80,6 +89,10 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
         body: JSON.stringify(body),
       })
     } catch (e) {
+      if (e instanceof AgentError) {
+        log.warn({ method, reason: e.code, why: e.message }, 'KMS refused by this agent')
+        throw e
+      }
       const reason = e instanceof CustosError ? e.code : 'network'
       log.warn({ method, reason }, 'KMS call failed')
       if (reason.startsWith('NET_') && reason !== 'NET_UNREACHABLE' && reason !== 'NET_TIMEOUT')
@@ -109,22 +122,30 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
       log.warn({ method, status: r.status, kmsCode }, 'KMS refused')
       throw new AgentError('AGENT_KMS_REFUSED', `the KMS refused ${method}: ${kmsError}`, { kmsCode, status: r.status })
     }
-    return obj
+    if (!r.peer) throw new AgentError('AGENT_KMS_UNTRUSTED', 'the KMS presented no attestation', { reason: 'NO_PEER' })
+    return { obj, certDer: r.peer.certDer }
   }
 
   return {
-    async getAppKey(vmConfig) {
-      const keys = parseAppKeyReply(await call('GetAppKey', { api_version: 1, vm_config: vmConfig }))
-      // Later calls (SignCert) also require the KMS chain to end at the root CA it just gave us.
-      if (!pinnedRootCaPem) {
-        pinnedRootCaPem = keys.caCertPem
-        client?.close()
-        client = undefined
+    async getAppKey(vmConfig, appId) {
+      const { obj, certDer } = await call('GetAppKey', { api_version: 1, vm_config: vmConfig })
+      const keys = parseAppKeyReply(obj)
+      let rootCaSpki: Uint8Array
+      try {
+        const id = opts.trust.k256PublicKeys.length > 0 ? await appId() : new Uint8Array(0)
+        rootCaSpki = checkAppKeyReply(opts.trust, keys, id, certDer)
+      } catch (e) {
+        keys.k256Key.wipe()
+        keys.diskCryptKey.wipe()
+        keys.envCryptKey.wipe()
+        log.warn({ reason: (e as AgentError).code, why: (e as Error).message }, 'KMS reply refused by this agent')
+        throw e
       }
-      return keys
+      pinnedRoot = rootCaSpki
+      return { keys, rootCaSpki }
     },
     async signCert(csr, signature, vmConfig) {
-      const r = await call('SignCert', {
+      const { obj: r } = await call('SignCert', {
         api_version: 2,
         csr: toHex(csr),
         signature: toHex(signature),

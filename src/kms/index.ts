@@ -6,7 +6,10 @@ export {
   CSR_CONFIRM,
   encodeCsrV2,
   getGuestKey,
+  k256PublicKey,
   normalizeGuestKeyAlgorithm,
+  PREFIX_KMS_ISSUED,
+  recoverMessageSigner,
 } from './crypto/index.js'
 export { KmsError } from './errors.js'
 export { onboardFrom } from './onboard.js'

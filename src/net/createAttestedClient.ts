@@ -2,10 +2,11 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Agent, request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import type { EvidenceVerifier } from '../attestation/index.js'
+import { CustosError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { NetError } from './errors.js'
 import { PeerVerifier } from './peerVerifier.js'
-import { checkServerCertificate } from './serverCertificateCheck.js'
+import { checkServerCertificate, type ServerCheckOptions } from './serverCertificateCheck.js'
 import type { PeerIdentity } from './types.js'
 
 export interface AttestedClientOptions {
@@ -21,6 +22,12 @@ export interface AttestedClientOptions {
   pinnedRootCaPem?: string
   /** accept servers whose certificate has no attestation (peer is undefined); present evidence is still verified */
   allowUnattested?: boolean
+  /**
+   * Authorise the server (which KMS, which peer) once per connection after its evidence verified and before
+   * any request byte is written; throw to refuse. Attested evidence alone says what code runs, not that it
+   * is the party this client means to talk to.
+   */
+  authorizeServer?: ServerCheckOptions['authorizeServer']
   /** per-request socket idle timeout (default 30 s) */
   timeoutMs?: number
   /** TTL of verified server certificates across reconnects (default 60 s) */
@@ -49,7 +56,8 @@ export interface AttestedClient {
 }
 
 function wrap(err: unknown): Error {
-  if (err instanceof NetError) return err
+  // our own refusals (NetError, or the caller's authorizeServer error) keep their code
+  if (err instanceof CustosError) return err
   const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown'
   return new NetError('NET_UNREACHABLE', 'the attested TLS request failed', { reason: code }, { cause: err })
 }

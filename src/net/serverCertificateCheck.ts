@@ -12,6 +12,21 @@ export interface ServerCheckOptions {
   /** accept a server certificate without attestation (peer is then undefined); evidence present is still verified */
   allowUnattested?: boolean
   expectedUsage?: string
+  /**
+   * Decide whether THIS attested server is one to talk to (which KMS, which committee member), after its
+   * evidence verified and before any request byte is written. Throw to refuse; the request rejects with it.
+   */
+  authorizeServer?: (server: AttestedServer) => Promise<void> | void
+}
+
+/** The server side of a fresh connection, as `authorizeServer` sees it. */
+export interface AttestedServer {
+  /** leaf certificate, DER */
+  certDer: Uint8Array
+  /** certificates the server sent after its leaf, DER */
+  chainDer: Uint8Array[]
+  /** verified identity; undefined only with `allowUnattested` and an unattested server */
+  peer: PeerIdentity | undefined
 }
 
 /** Resolves once the client-side TLS handshake on `socket` is done. */
@@ -73,6 +88,7 @@ export async function checkServerCertificate(
     }
   }
   const info = readRaTlsCertificate(der)
+  let peer: PeerIdentity | undefined
   if (!info.attestation && !info.legacy) {
     if (!opts.allowUnattested) throw new NetError('NET_NO_ATTESTATION', 'the server certificate carries no attestation')
     if (opts.expectedUsage !== undefined && info.usage !== opts.expectedUsage) {
@@ -81,7 +97,9 @@ export async function checkServerCertificate(
         actual: info.usage ?? '',
       })
     }
-    return undefined
+  } else {
+    peer = await opts.peerVerifier.verifyCertificate(der)
   }
-  return opts.peerVerifier.verifyCertificate(der)
+  if (opts.authorizeServer) await opts.authorizeServer({ certDer: der, chainDer: presentedChain(socket, der), peer })
+  return peer
 }

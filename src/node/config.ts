@@ -101,6 +101,17 @@ export const ConfigSchema = z
       })
       .strict(),
     metrics: z.object({ enabled: z.boolean() }).strict(),
+    agent: z
+      .object({
+        kms_root_ca_pubkeys: z.array(
+          z.string().regex(/^(0x)?([0-9a-fA-F]{2}){40,600}$/, 'expected the hex SPKI DER of a KMS root CA key'),
+        ),
+        kms_k256_pubkeys: z.array(
+          z.string().regex(/^(0x)?0[23][0-9a-fA-F]{64}$/, 'expected a 33-byte compressed secp256k1 key in hex'),
+        ),
+        kms_policy: z.boolean(),
+      })
+      .strict(),
     signer: z
       .object({
         enabled: z.boolean(),

@@ -14,7 +14,7 @@ import { identityOf } from './platform.js'
 /** The "OS image" every devnet VM boots (a label, not a real image). */
 export const DEVNET_OS_IMAGE_HASH = 'c0570500000000000000000000000000000000000000000000000000000de0e7'
 export const KMS_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'custos-kms', runner: 'custos', no_instance_id: true })}\n`
-export const DEMO_APP_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'demo-app', runner: 'docker-compose', docker_compose_file: 'services: {}' })}\n`
+export const DEMO_APP_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'demo-app', runner: 'docker-compose', docker_compose_file: 'services: {}', kms_enabled: true })}\n`
 
 export interface DevnetOptions {
   home: string
@@ -59,14 +59,26 @@ function nodeToml(i: number, port: number): string {
   ])
 }
 
-export function demoAppToml(): string {
+/**
+ * The demo app's config. With `kms` (node 1's root keys, known once it bootstrapped) the app trusts exactly
+ * that KMS: its root CA key, its root k256 key, and its measurement through the devnet policy (role kms).
+ */
+export function demoAppToml(kms?: { rootCaSpki: string; k256Pubkey: string }): string {
   return devConfigToml([
     ['node', 'name', '"demo-app"'],
     ['tee.simulated', 'vendor_dir', '"../vendor"'],
     ['tee.simulated', 'machine_dir', '"machine"'],
     ['tee.simulated', 'app_compose', '"../demo-app-compose.json"'],
     ['tee.simulated', 'os_image_hash', `"${DEVNET_OS_IMAGE_HASH}"`],
+    ['policy', 'file', '"../policy.json"'],
     ['kms', 'enabled', 'false'],
+    ...(kms
+      ? ([
+          ['agent', 'kms_root_ca_pubkeys', `["${kms.rootCaSpki}"]`],
+          ['agent', 'kms_k256_pubkeys', `["${kms.k256Pubkey}"]`],
+          ['agent', 'kms_policy', 'true'],
+        ] as Array<[string, string, string]>)
+      : []),
   ])
 }
 
@@ -88,6 +100,18 @@ function devnetPolicy(kms: Identity[], app: Identity): string {
     null,
     2,
   )}\n`
+}
+
+/** The root keys a devnet app pins: node 1's (every node holds the same after onboarding). */
+function kmsPins(node: RunningNode): { rootCaSpki: string; k256Pubkey: string } {
+  const info = node.kms.material().bootstrapInfo
+  if (!info) throw new Error('devnet node1 has no bootstrap info: remove the devnet folder and start again')
+  return { rootCaSpki: info.ca_pubkey, k256Pubkey: info.k256_pubkey }
+}
+
+function pinsAKms(toml: string): boolean {
+  const a = loadConfig('.', toml).agent
+  return a.kms_root_ca_pubkeys.length > 0 || a.kms_k256_pubkeys.length > 0 || a.kms_policy
 }
 
 const writeOnce = (file: string, text: string) => {
@@ -114,16 +138,18 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     writeOnce(resolve(h, 'custos.toml'), nodeToml(i + 1, basePort === 0 ? 0 : basePort + i))
   })
   const appHome = resolve(home, 'demo-app')
+  const appToml = resolve(appHome, 'custos.toml')
   mkdirSync(appHome, { recursive: true, mode: 0o700 })
-  writeOnce(resolve(appHome, 'custos.toml'), demoAppToml())
 
   let configs = homes.map((h) => loadConfig(h, readFileSync(resolve(h, 'custos.toml'), 'utf8')))
   say(`measuring ${n} simulated KMS nodes and the demo app …`)
   // One after the other: the first call creates the shared simulated vendor.
   const kmsIds: Identity[] = []
   for (const c of configs) kmsIds.push(await identityOf(c))
-  const appCfg = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
-  const appId = await identityOf(appCfg)
+  // The app's identity does not depend on its KMS trust, which is written once node 1 has keys (below).
+  const appId = await identityOf(
+    loadConfig(appHome, existsSync(appToml) ? readFileSync(appToml, 'utf8') : demoAppToml()),
+  )
   writeFileSync(resolve(home, 'policy.json'), devnetPolicy(kmsIds, appId), { mode: 0o600 })
   let chain: DevnetChain | undefined
   if (opts.chain) {
@@ -159,12 +185,16 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const main = await node.main
       urls.push(main.url)
       say(`node${i + 1}: KMS serving at ${main.url}`)
+      // A demo app toml from before apps pinned their KMS is rewritten; one that pins something is kept.
+      if (i === 0 && !(existsSync(appToml) && pinsAKms(readFileSync(appToml, 'utf8'))))
+        writeFileSync(appToml, demoAppToml(kmsPins(node)), { mode: 0o600 })
     }
   } catch (e) {
     await Promise.all(nodes.map((x) => x.close()))
     await chain?.close()
     throw e
   }
+  const appCfg = loadConfig(appHome, readFileSync(appToml, 'utf8'))
   let agent: AppAgent | undefined
   if (opts.agent ?? true) {
     say('demo-app: starting its dstack guest agent …')

@@ -1,4 +1,4 @@
-export { startAgentFor } from './agentNode.js'
+export { appComposeOf, kmsTrustFor, startAgentFor } from './agentNode.js'
 export { callKmsAsWorkload, type KmsCallResult } from './appClient.js'
 export { type Config, ConfigSchema, DEFAULTS_TOML, homePath, loadConfig, loadConfigFile } from './config.js'
 export { devConfigToml, emptyPolicyJson } from './devFiles.js'

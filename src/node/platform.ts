@@ -24,9 +24,16 @@ import { NodeError } from './errors.js'
 
 const INSTANCE_SEED_FILE = 'simulated-instance-seed'
 
-function readCompose(cfg: Config): { text?: string; noInstanceId: boolean } {
+interface ComposeFacts {
+  text?: string
+  noInstanceId: boolean
+  /** dstack `kms_enabled` / `key_provider = "kms"`: the app's keys come from a KMS, measured as key-provider */
+  usesKms: boolean
+}
+
+function readCompose(cfg: Config): ComposeFacts {
   const p = cfg.tee.simulated.app_compose
-  if (p === '') return { noInstanceId: false }
+  if (p === '') return { noInstanceId: false, usesKms: false }
   const file = homePath(cfg, p)
   let text: string
   try {
@@ -34,13 +41,17 @@ function readCompose(cfg: Config): { text?: string; noInstanceId: boolean } {
   } catch {
     throw new NodeError('NODE_CONFIG_INVALID', `[tee.simulated] app_compose: cannot read ${file}`)
   }
-  let noInstanceId = false
+  let c: { no_instance_id?: unknown; kms_enabled?: unknown; key_provider?: unknown }
   try {
-    noInstanceId = (JSON.parse(text) as { no_instance_id?: unknown }).no_instance_id === true
+    c = JSON.parse(text) ?? {}
   } catch {
     throw new NodeError('NODE_CONFIG_INVALID', `[tee.simulated] app_compose: ${file} is not JSON`)
   }
-  return { text, noInstanceId }
+  return {
+    text,
+    noInstanceId: c.no_instance_id === true,
+    usesKms: c.kms_enabled === true || c.key_provider === 'kms',
+  }
 }
 
 /**
@@ -84,6 +95,7 @@ export async function createPlatform(cfg: Config, logger?: Logger): Promise<TeeP
     ...(appId ? { appId } : {}),
     osImageHash: s.os_image_hash,
     noInstanceId: compose.noInstanceId,
+    awaitKeyProvider: compose.usesKms,
   }
   const resolvedAppId = new SimulatedTee({ machine, workload }).workload.appId
   const instanceId = compose.noInstanceId

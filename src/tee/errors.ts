@@ -9,5 +9,7 @@ export const TeeError = defineErrors('TeeError', {
   TEE_BAD_REPORT_DATA: 400,
   /** simulated vendor/machine files are unreadable, corrupt or have unsafe permissions */
   TEE_SIMULATED_FILES: 500,
+  /** a boot-stage measurement came too late (boot already complete) or an app event came before it */
+  TEE_BOOT_STAGE: 409,
 })
 export type TeeError = InstanceType<typeof TeeError>

@@ -9,6 +9,7 @@ import {
   type RuntimeEvent,
   replayRuntimeEvents,
   runtimeEventToTdxEvent,
+  SYSTEM_READY,
   simulatedMeasurement,
 } from '../attestation/index.js'
 import { concatBytes, SecretBytes, toHex, utf8ToBytes } from '../crypto/index.js'
@@ -56,9 +57,31 @@ export class SimulatedTee implements TeePlatform {
     return this.#events.map((e) => ({ event: e.event, payload: e.payload }))
   }
 
+  get awaitingKeyProvider(): boolean {
+    return !this.#events.some((e) => e.event === SYSTEM_READY)
+  }
+
   /** Append an application event to RTMR3 (after system-ready; it cannot change identity fields). */
   emitEvent(event: string, payload: Uint8Array): void {
+    if (this.awaitingKeyProvider)
+      throw new TeeError(
+        'TEE_BOOT_STAGE',
+        'the boot measurement is not complete (it waits for the key provider): app events come after system-ready',
+      )
     this.#events.push({ event, payload: payload.slice() })
+  }
+
+  /** Measure the key provider the workload's keys came from, then `system-ready` (once, as dstack-util does). */
+  async recordKeyProvider(info: Uint8Array): Promise<void> {
+    if (!this.awaitingKeyProvider)
+      throw new TeeError(
+        'TEE_BOOT_STAGE',
+        'the boot measurement is already complete: the key provider is measured once',
+      )
+    this.#events.push(
+      { event: 'key-provider', payload: info.slice() },
+      { event: SYSTEM_READY, payload: new Uint8Array(0) },
+    )
   }
 
   async attest(reportData: Uint8Array): Promise<Attestation> {

@@ -21,6 +21,11 @@ export interface SimulatedWorkloadOptions {
   keyProviderInfo?: Uint8Array | string
   /** set the TD DEBUG attribute */
   debug?: boolean
+  /**
+   * boot as a dstack guest that takes its keys from a KMS: the measurement stops before `key-provider` and
+   * `system-ready` until `recordKeyProvider` names the KMS (dstack-kms.md §5.1 steps 8–12)
+   */
+  awaitKeyProvider?: boolean
 }
 
 export interface ResolvedWorkload {
@@ -30,6 +35,7 @@ export interface ResolvedWorkload {
   osImageHash: Uint8Array
   keyProviderInfo: Uint8Array
   debug: boolean
+  awaitKeyProvider: boolean
 }
 
 const DEFAULT_COMPOSE = '{"manifest_version":2,"name":"custos-simulated-app","runner":"docker-compose"}'
@@ -55,12 +61,14 @@ export function resolveWorkload(o: SimulatedWorkloadOptions): ResolvedWorkload {
     osImageHash,
     keyProviderInfo: typeof kp === 'string' ? utf8ToBytes(kp) : (kp ?? new Uint8Array(0)),
     debug: o.debug ?? false,
+    awaitKeyProvider: o.awaitKeyProvider ?? false,
   }
 }
 
 /**
  * The dstack boot event sequence (dstack-kms.md §5.1): system-preparing, app-id, compose-hash, instance-id,
- * boot-mr-done, os-image-hash, key-provider (if any), system-ready. App events follow later.
+ * boot-mr-done, os-image-hash, key-provider (if any), system-ready. App events follow later. A workload that
+ * awaits its key provider stops after os-image-hash (see `SimulatedTee.recordKeyProvider`).
  */
 export function simulatedBootEvents(w: ResolvedWorkload): RuntimeEvent[] {
   const ev = (event: string, payload: Uint8Array = new Uint8Array(0)): RuntimeEvent => ({ event, payload })
@@ -72,6 +80,7 @@ export function simulatedBootEvents(w: ResolvedWorkload): RuntimeEvent[] {
     ev('boot-mr-done'),
     ev('os-image-hash', w.osImageHash),
   ]
+  if (w.awaitKeyProvider) return events
   if (w.keyProviderInfo.length > 0) events.push(ev('key-provider', w.keyProviderInfo))
   events.push(ev('system-ready'))
   return events

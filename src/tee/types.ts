@@ -17,4 +17,12 @@ export interface TeePlatform {
   attest(reportData: Uint8Array): Promise<Attestation>
   /** 32-byte key that only this workload identity on this machine can obtain. */
   sealingKey(): Promise<SecretBytes>
+  /**
+   * true while the boot measurement waits for this process to say where the workload's keys came from
+   * (dstack's `key-provider` event, measured before `system-ready`); absent or false where the platform's
+   * own boot stack measured it
+   */
+  readonly awaitingKeyProvider?: boolean
+  /** measure the key provider (`{"name":"kms","id":…}`) and complete the boot measurement */
+  recordKeyProvider?(info: Uint8Array): Promise<void>
 }

@@ -15,7 +15,14 @@ import { fromHex, toHex } from '../../src/crypto/index.js'
 import { getGuestKey, guestPublicKey, recoverGuestKeyChain } from '../../src/kms/crypto/index.js'
 import { memoryLogger, nullLogger } from '../../src/log.js'
 import { readRaTlsCertificate } from '../../src/net/index.js'
-import { type Config, callKmsAsWorkload, type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'
+import {
+  type Config,
+  callKmsAsWorkload,
+  type Devnet,
+  kmsTrustFor,
+  loadConfig,
+  startDevnet,
+} from '../../src/node/index.js'
 import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
 import { rawRequest } from '../support/http.js'
 
@@ -37,6 +44,7 @@ beforeAll(async () => {
   agent = await startAppAgent({
     tee,
     kmsUrl: net.urls[0]!,
+    kmsTrust: kmsTrustFor(appCfg),
     verifier,
     socketPath: join(home, 'dstack.sock'),
     port: 0,
@@ -160,6 +168,7 @@ describe('agent endpoints and start-up', () => {
       startAppAgent({
         tee: await createPlatform(cfg),
         kmsUrl: net.urls[0]!,
+        kmsTrust: kmsTrustFor(cfg),
         verifier,
         socketPath: join(home, 'stranger.sock'),
         logger: nullLogger,
@@ -172,6 +181,7 @@ describe('agent endpoints and start-up', () => {
       startAppAgent({
         tee: await createPlatform(appCfg),
         kmsUrl: net.urls[0]!,
+        kmsTrust: kmsTrustFor(appCfg),
         verifier: createVerifier({ trustSimulated: false, simulatedRoots: [] }),
         port: 0,
         logger: nullLogger,

@@ -250,7 +250,10 @@ describe('KMS trust and onboarding refusals', () => {
     })
     try {
       const main = await node.main
-      const r = await callKmsAsWorkload({ config: appConfig(), kmsUrl: main.url, method: 'GetAppKey', body: {} })
+      // the app trusts this (freshly bootstrapped) KMS, so what is tested is the KMS's own refusal
+      const pins = { kms_root_ca_pubkeys: [node.kms.material().bootstrapInfo!.ca_pubkey], kms_k256_pubkeys: [] }
+      const config = appConfig({ agent: { ...pins, kms_policy: false } })
+      const r = await callKmsAsWorkload({ config, kmsUrl: main.url, method: 'GetAppKey', body: {} })
       expect(r.status).toBe(400)
       expect((r.body as { code: string }).code).toBe('KMS_INVALID_QUOTE')
       expect((r.body as { error: string }).error).toMatch(/simulated/i)

@@ -1,0 +1,149 @@
+import { createPublicKey, X509Certificate } from 'node:crypto'
+import { derToPem, equalBytes, fromHex, isHex, pemToDer, toHex, utf8ToBytes } from '../crypto/index.js'
+import { k256PublicKey, PREFIX_KMS_ISSUED, recoverMessageSigner } from '../kms/index.js'
+import type { AttestedServer } from '../net/index.js'
+import type { Policy } from '../policy/index.js'
+import type { AgentAppKeys } from './appKeys.js'
+import { AgentError } from './errors.js'
+
+/**
+ * Which KMS an app takes its keys from. A KMS's RA-TLS evidence says what code it runs, not that it is
+ * *this app's* KMS: any attested workload can put usage `kms:rpc` in a certificate of its own. So the agent
+ * also requires at least one of: the KMS root CA key (dstack's `key_provider_id`), the KMS root k256 key
+ * (the signer of every app key), or the KMS's attested identity allowed by a policy in role `kms`. Nothing is
+ * learnt on first use.
+ */
+export interface KmsTrust {
+  /** SPKI DER of the KMS root CA keys this app accepts (the key that signs the KMS's TLS certificate) */
+  rootCaPublicKeys: readonly Uint8Array[]
+  /** 33-byte compressed secp256k1 KMS root keys; the GetAppKey k256_signature must recover to one of them */
+  k256PublicKeys: readonly Uint8Array[]
+  /** when set, the KMS's attested identity must pass this policy in role `kms` */
+  policy?: Policy
+  /** where the pins come from, named in refusals (e.g. `[agent] kms_root_ca_pubkeys`) */
+  source: string
+}
+
+/** `{"name":"kms","id":"<hex root CA SPKI>"}`: dstack's key-provider event payload for a KMS. */
+export function kmsKeyProviderInfo(rootCaSpki: Uint8Array): Uint8Array {
+  return utf8ToBytes(JSON.stringify({ name: 'kms', id: toHex(rootCaSpki) }))
+}
+
+/** Refuse a trust with nothing in it: the agent would otherwise trust whichever KMS answers first. */
+export function assertKmsTrust(trust: KmsTrust): void {
+  if (trust.rootCaPublicKeys.length === 0 && trust.k256PublicKeys.length === 0 && !trust.policy)
+    throw new AgentError(
+      'AGENT_KMS_TRUST_UNSET',
+      'no KMS trust is configured, and the agent does not trust a KMS on first use: set [agent] kms_root_ca_pubkeys ' +
+        '(GetMeta ca_cert public key, SPKI hex) or kms_k256_pubkeys (GetMeta k256_pubkey), or kms_policy = true with ' +
+        'a [policy] that lists the KMS measurements, or key_provider_id in the app compose',
+    )
+}
+
+const untrusted = (reason: string, meta: Record<string, string> = {}) =>
+  new AgentError('AGENT_KMS_UNTRUSTED', `the KMS is not one this app trusts: ${reason}`, {
+    reason: 'KMS_NOT_TRUSTED',
+    ...meta,
+  })
+
+const short = (b: Uint8Array) => `${toHex(b).slice(-16)}`
+
+/** The SPKI (DER) of whichever trusted root key signed `certDer`, or undefined. */
+function trustedIssuerOf(certDer: Uint8Array, roots: readonly Uint8Array[]): Uint8Array | undefined {
+  let cert: X509Certificate
+  try {
+    // As PEM: given DER, OpenSSL first looks for PEM text *inside* the bytes, and an RA-TLS certificate
+    // carries its quote's PEM PCK chain; it would parse that chain's root instead of the leaf.
+    cert = new X509Certificate(derToPem(certDer, 'CERTIFICATE'))
+  } catch {
+    return undefined
+  }
+  for (const spki of roots) {
+    try {
+      if (cert.verify(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }))) return spki
+    } catch {
+      // not a key of the certificate's signature algorithm: try the next root
+    }
+  }
+  return undefined
+}
+
+/**
+ * Authorise the KMS at the other end of a fresh connection (runs before any request byte is written): its
+ * TLS certificate must be signed by a trusted root CA key when any is pinned, and its attested identity must
+ * pass the policy (role `kms`) when one is set. `pinned` narrows the roots to the one the app's keys came from.
+ */
+export async function authorizeKmsServer(trust: KmsTrust, server: AttestedServer, pinned?: Uint8Array): Promise<void> {
+  const roots = pinned ? [pinned] : trust.rootCaPublicKeys
+  if (roots.length > 0 && !trustedIssuerOf(server.certDer, roots))
+    throw untrusted(
+      pinned
+        ? "its TLS certificate is not signed by the root CA key this app's keys came from"
+        : `its TLS certificate is not signed by any KMS root CA key in ${trust.source}`,
+      { expected: roots.map(short).join(',') },
+    )
+  if (trust.policy) {
+    if (!server.peer) throw untrusted('it presented no attestation')
+    const d = await trust.policy.check('kms', server.peer.identity)
+    if (!d.allowed)
+      throw untrusted(`its attested identity is not allowed by this app's policy (role kms): ${d.reason}`, {
+        mrAggregated: toHex(server.peer.identity.mrAggregated),
+      })
+  }
+}
+
+/**
+ * Check a GetAppKey reply against the trust and the server it came from: `ca_cert` is the key that signed the
+ * server's TLS certificate (and a trusted one when pinned), and `k256_signature` recovers to a trusted KMS root
+ * k256 key over ("dstack-kms-issued:" ‖ app_id ‖ app pubkey) when any is pinned. Returns the root CA SPKI.
+ */
+export function checkAppKeyReply(
+  trust: KmsTrust,
+  keys: AgentAppKeys,
+  appId: Uint8Array,
+  serverCertDer: Uint8Array,
+): Uint8Array {
+  let caSpki: Uint8Array
+  try {
+    caSpki = new Uint8Array(
+      new X509Certificate(derToPem(pemToDer(keys.caCertPem, 'CERTIFICATE'), 'CERTIFICATE')).publicKey.export({
+        type: 'spki',
+        format: 'der',
+      }),
+    )
+  } catch {
+    throw new AgentError('AGENT_KMS_BAD_REPLY', 'GetAppKey reply field ca_cert is not a certificate')
+  }
+  if (!trustedIssuerOf(serverCertDer, [caSpki]))
+    throw untrusted("the CA certificate it sent did not sign its own TLS certificate (ca_cert is another KMS's)")
+  if (trust.rootCaPublicKeys.length > 0 && !trust.rootCaPublicKeys.some((k) => equalBytes(k, caSpki)))
+    throw untrusted(`its root CA key is not in ${trust.source}`, { got: short(caSpki) })
+  if (trust.k256PublicKeys.length > 0) {
+    let signer: Uint8Array
+    try {
+      signer = recoverMessageSigner(keys.k256Signature, PREFIX_KMS_ISSUED, appId, k256PublicKey(keys.k256Key.expose()))
+    } catch {
+      throw untrusted('the k256_signature over the app key does not recover')
+    }
+    if (!trust.k256PublicKeys.some((k) => equalBytes(k, signer)))
+      throw untrusted(`the app key is signed by KMS k256 key ${toHex(signer)}, which is not in ${trust.source}`, {
+        got: toHex(signer),
+      })
+  }
+  return caSpki
+}
+
+/** Parse a list of hex keys from configuration, naming the key and entry on error. */
+export function parseTrustKeys(
+  values: readonly string[],
+  what: string,
+  check: (b: Uint8Array) => boolean,
+): Uint8Array[] {
+  return values.map((v, i) => {
+    const hex = v.replace(/^0x/, '')
+    const b = isHex(hex) && hex.length % 2 === 0 ? fromHex(hex) : undefined
+    if (!b || !check(b))
+      throw new AgentError('AGENT_KMS_TRUST_INVALID', `${what}[${i}] is not a valid key (expected hex)`, { index: i })
+    return b
+  })
+}
