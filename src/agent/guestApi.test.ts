@@ -336,3 +336,66 @@ describe('secrecy', () => {
     expect(JSON.stringify(keys)).not.toContain(toHex(keys.k256Key.expose()))
   })
 })
+
+describe('/GetKey: no two distinct inputs map to one key (strict UTF-8, no lone surrogates)', () => {
+  /** POST raw body bytes, exactly as given. */
+  async function rawPost(body: Uint8Array) {
+    const r = await createGuestApi(context()).request('/GetKey', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    return { status: r.status, json: (await r.json()) as Record<string, unknown> }
+  }
+  const pathBody = (bytes: number[]) =>
+    new Uint8Array([...Buffer.from('{"path":"'), ...bytes, ...Buffer.from('","purpose":"p"}')])
+
+  it('invalid UTF-8 in the body is a 400, not U+FFFD; a real U+FFFD (EF BF BD) is still a valid path', async () => {
+    const real = await rawPost(pathBody([0xef, 0xbf, 0xbd]))
+    expect(real.status).toBe(200)
+    const escaped = await call('GetKey', '{"path":"\\ufffd","purpose":"p"}')
+    expect(escaped.json.key).toBe(real.json.key)
+    // \xff, \xfe, an encoded surrogate (CESU-8), an overlong '/', a truncated sequence
+    for (const bad of [[0xff], [0xfe], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe2, 0x82]]) {
+      const r = await rawPost(pathBody(bad))
+      expect(r.status, Buffer.from(bad).toString('hex')).toBe(400)
+      expect(r.json.code).toBe('AGENT_BAD_INPUT')
+      expect(r.json.error).toMatch(/UTF-8/)
+      expect(r.json.key).toBeUndefined()
+    }
+  })
+
+  it('lone surrogate escapes (\\ud800, \\udc00) are a 400 anywhere in the JSON; a proper pair is fine', async () => {
+    for (const body of [
+      '{"path":"\\ud800"}',
+      '{"path":"\\udc00"}',
+      '{"path":"a\\ud800b"}',
+      '{"path":"\\udc00\\ud800"}',
+      '{"purpose":"\\udfff"}',
+      '{"path":"ok","\\ud800":1}',
+    ]) {
+      const r = await call('GetKey', body)
+      expect(r.status, body).toBe(400)
+      expect(r.json.code).toBe('AGENT_BAD_INPUT')
+      expect(r.json.error).toMatch(/surrogate/)
+    }
+    const pair = await call('GetKey', '{"path":"\\ud83d\\ude00"}')
+    expect(pair.status).toBe(200)
+    expect(pair.json.key).toBe((await rawPost(new Uint8Array(Buffer.from('{"path":"😀"}')))).json.key)
+  })
+
+  it('GET: invalid percent-encoded UTF-8 in the query is a 400; %EF%BF%BD is U+FFFD', async () => {
+    const get = async (q: string) => {
+      const r = await createGuestApi(context()).request(`/GetKey?${q}`)
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> }
+    }
+    for (const q of ['path=%ff', 'path=%FE', 'path=%ED%A0%80', 'path=a%C0%AF', 'path=%E2%82', 'x%ff=1']) {
+      const r = await get(q)
+      expect(r.status, q).toBe(400)
+      expect(r.json.code).toBe('AGENT_BAD_INPUT')
+    }
+    const ok = await get('path=%EF%BF%BD&purpose=p')
+    expect(ok.status).toBe(200)
+    expect(ok.json.key).toBe((await call('GetKey', '{"path":"\\ufffd","purpose":"p"}')).json.key)
+  })
+})

@@ -5,7 +5,7 @@ import { CustosError } from '../errors.js'
 import { AgentError } from './errors.js'
 import { handleGetKey } from './getKey.js'
 import type { GuestContext } from './guestContext.js'
-import { queryToObject } from './guestInput.js'
+import { assertWellFormedJson, queryToObject, strictSearchParams } from './guestInput.js'
 import { handleInfo } from './info.js'
 import { handleAttest, handleGetQuote } from './quote.js'
 import { handleSign, handleVerify } from './sign.js'
@@ -47,17 +47,29 @@ export function asciiJson(body: unknown, status = 200): Response {
   })
 }
 
+/** Strict UTF-8: invalid bytes are an error, not U+FFFD (which would make distinct paths collide). */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 async function readInput(req: Request): Promise<unknown> {
   const url = new URL(req.url)
-  if (req.method === 'GET') return queryToObject(url.searchParams)
+  if (req.method === 'GET') return queryToObject(strictSearchParams(url.search))
   if (req.method !== 'POST') throw new AgentError('AGENT_BAD_INPUT', 'use POST (or GET with a query string)')
-  const text = await req.text()
-  if (text.trim() === '') return {}
+  const bytes = new Uint8Array(await req.arrayBuffer())
+  let text: string
   try {
-    return JSON.parse(text)
+    text = utf8.decode(bytes)
+  } catch {
+    throw new AgentError('AGENT_BAD_INPUT', 'request body is not valid UTF-8 (invalid bytes are refused, not replaced)')
+  }
+  if (text.trim() === '') return {}
+  let value: unknown
+  try {
+    value = JSON.parse(text)
   } catch {
     throw new AgentError('AGENT_BAD_INPUT', 'request body is not valid JSON')
   }
+  assertWellFormedJson(value)
+  return value
 }
 
 /**

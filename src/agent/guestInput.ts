@@ -58,6 +58,51 @@ export function parseArgs<T extends z.ZodTypeAny>(schema: T, input: unknown): z.
 }
 
 /**
+ * The query string as URLSearchParams, refusing what those would decode lossily: `%ff` (invalid UTF-8) or an
+ * encoded surrogate would otherwise become U+FFFD and collide with a real U+FFFD (`%EF%BF%BD`).
+ */
+export function strictSearchParams(search: string): URLSearchParams {
+  const raw = search.startsWith('?') ? search.slice(1) : search
+  for (const part of raw.split('&')) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '))
+    } catch {
+      throw new AgentError(
+        'AGENT_BAD_INPUT',
+        'query string is not valid percent-encoded UTF-8 (invalid bytes are refused, not replaced)',
+      )
+    }
+  }
+  return new URLSearchParams(raw)
+}
+
+/** A high surrogate without a low one after it, or a low one without a high one before it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * Refuses strings with lone UTF-16 surrogates anywhere in a parsed JSON value (`"\ud800"` escapes): they
+ * would be encoded as U+FFFD and so collide with other inputs (a GetKey path names a key).
+ */
+export function assertWellFormedJson(value: unknown): void {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v))
+        throw new AgentError(
+          'AGENT_BAD_INPUT',
+          'request contains a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair): strings must be valid Unicode',
+        )
+    } else if (Array.isArray(v)) for (const x of v) stack.push(x)
+    else if (typeof v === 'object' && v !== null)
+      for (const [k, x] of Object.entries(v)) {
+        stack.push(k)
+        stack.push(x)
+      }
+  }
+}
+
+/**
  * Query string → object as serde_qs reads it: `a=1`, repeated `a=1&a=2` or `a[]=1` / `a[0]=1` → arrays.
  * (Fields that are lists are also accepted as a single value by the schemas.)
  */

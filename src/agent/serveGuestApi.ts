@@ -1,8 +1,10 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
+import { CustosError } from '../errors.js'
+import { checkHostHeader, requireJsonContentType } from '../net/index.js'
 import { AgentError } from './errors.js'
 
 export interface GuestListenOptions {
@@ -61,6 +63,35 @@ function withPrivateUmask(fn: () => void): void {
   }
 }
 
+/**
+ * The TCP port is reachable from web pages in a local browser (the unix socket is not): a POST needs
+ * `Content-Type: application/json` (no cross-site form or text/plain request), and on a loopback address the
+ * Host header must be a loopback name (no DNS rebinding). Refusals are JSON `{"error", "code"}`.
+ */
+function browserGuarded(listener: RequestListener, listenHost: string): RequestListener {
+  return (req, res) => {
+    try {
+      checkHostHeader(req.headers.host, listenHost)
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        requireJsonContentType(req.headers['content-type'], `${req.method} on the guest API's TCP port`)
+    } catch (e) {
+      if (!(e instanceof CustosError)) throw e
+      const body = JSON.stringify({ error: e.shortMessage, code: e.code }).replace(
+        /[\u007f-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+      res.writeHead(e.status, {
+        'content-type': 'application/json',
+        'content-length': body.length,
+        connection: 'close',
+      })
+      res.end(body)
+      return
+    }
+    listener(req, res)
+  }
+}
+
 const closeServer = (s: Server) =>
   new Promise<void>((resolve) => {
     s.close(() => resolve())
@@ -97,7 +128,7 @@ export async function serveGuestApi(app: Hono, opts: GuestListenOptions): Promis
     }
     if (opts.port !== undefined) {
       const host = opts.host ?? '127.0.0.1'
-      const s = createServer(listener)
+      const s = createServer(browserGuarded(listener, host))
       servers.push(s)
       await listenOn(s, () => s.listen(opts.port, host))
       const a = s.address() as AddressInfo

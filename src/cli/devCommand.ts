@@ -78,7 +78,7 @@ export function registerDevCommand(program: Command): void {
           say(
             `  curl -s --unix-socket ${ep.socketPath} http://dstack/GetKey -d '{"path":"wallet/eth","purpose":"signing"}'`,
           )
-          if (ep.httpUrl) say(`  curl -s ${ep.httpUrl}/Info -d '{}'`)
+          if (ep.httpUrl) say(`  curl -s ${ep.httpUrl}/Info -H 'content-type: application/json' -d '{}'`)
           say(`  export DSTACK_SIMULATOR_ENDPOINT=${ep.socketPath}`)
         }
         say('')

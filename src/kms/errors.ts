@@ -16,6 +16,10 @@ export const KmsError = defineErrors('KmsError', {
   KMS_UNSUPPORTED_API_VERSION: 400,
   KMS_ONBOARD_FAILED: 400,
   KMS_BAD_CSR: 400,
+  /** SignCert: the requested not_before/not_after is outside what this KMS issues */
+  KMS_BAD_VALIDITY: 400,
+  /** the authorization policy cannot be evaluated (bad policy file, backend down); details only in the log */
+  KMS_POLICY_UNAVAILABLE: 503,
   /** stored or received KMS material does not match its keys (tampered database, bad onboard source) */
   KMS_MATERIAL_INVALID: 500,
 })

@@ -15,6 +15,7 @@ export const getAttestationInfo = (kms: KmsService) =>
   rpcMethod({
     name: 'GetAttestationInfo',
     input: EmptyInput,
+    readOnly: true,
     async run() {
       const id = await kms.self.get()
       const info = await kms.deps.policy.info()

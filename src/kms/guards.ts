@@ -47,14 +47,31 @@ export async function requirePeer(call: RpcCall): Promise<RpcPeer> {
   return peer
 }
 
+/** What callers learn when the policy cannot be evaluated: nothing about files, URLs or parser errors. */
+const policyUnavailable = () =>
+  new KmsError(
+    'KMS_POLICY_UNAVAILABLE',
+    'policy unavailable: this KMS cannot evaluate its authorization policy right now; try again later ' +
+      '(the operator finds the cause in the KMS log)',
+  )
+
+/**
+ * The policy's decision. Fails closed: a backend that throws or cannot decide releases nothing; its details
+ * are logged for the operator and the caller gets KMS_POLICY_UNAVAILABLE (503), which names no path or error.
+ */
 async function decide(deps: KmsDeps, role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
+  let d: PolicyDecision
   try {
-    return await deps.policy.check(role, identity)
+    d = await deps.policy.check(role, identity)
   } catch (e) {
-    // Fail closed: a policy backend that cannot answer releases nothing.
-    deps.logger.error({ role, err: (e as Error).message }, 'policy backend failed')
-    return { allowed: false, reason: 'authorization backend unavailable', gatewayAppId: '' }
+    deps.logger.error({ role, err: (e as Error).message }, 'policy backend failed: refusing the request')
+    throw policyUnavailable()
   }
+  if (d.unavailable) {
+    deps.logger.error({ role, reason: d.reason }, 'policy unavailable: refusing the request')
+    throw policyUnavailable()
+  }
+  return d
 }
 
 export async function ensureSelfAllowed(deps: KmsDeps, self: SelfIdentity): Promise<void> {

@@ -22,6 +22,11 @@ export interface RpcCall {
 export interface RpcMethod<S extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string
   input: S
+  /**
+   * No side effects: on listeners a browser can reach (onboard) it may also be called by GET or without
+   * `Content-Type: application/json`; every other method there needs a JSON POST (CSRF).
+   */
+  readOnly?: boolean
   run(input: z.infer<S>, call: RpcCall): Promise<unknown>
 }
 

@@ -1,5 +1,12 @@
 import { decodeVersionedAttestation } from '../attestation/index.js'
-import { issueCertificate, p256KeyPairFromScalar, SecretBytes, toHex, utf8ToBytes } from '../crypto/index.js'
+import {
+  issueCertificate,
+  p256KeyPairFromScalar,
+  parseCertificate,
+  SecretBytes,
+  toHex,
+  utf8ToBytes,
+} from '../crypto/index.js'
 import { CustosError, explain } from '../errors.js'
 import { raTlsExtensions, raTlsReportData } from '../net/index.js'
 import { decodeCsr, deriveP256Key, LABEL_APP_CA_KEY, verifySignCertCsr } from './crypto/index.js'
@@ -7,6 +14,12 @@ import { KmsError } from './errors.js'
 import { ensureAppAllowed, ensureSelfAllowed } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
 import type { KmsService } from './service.js'
+import {
+  appCaValidity,
+  leafValidity,
+  SIGN_CERT_DEFAULT_MAX_VALIDITY_DAYS,
+  type ValidityWindow,
+} from './signCertValidity.js'
 import type { KmsMaterial } from './types.js'
 import { SignCertInput } from './wire.js'
 
@@ -14,7 +27,7 @@ const pemToDer = (pem: string): Uint8Array =>
   new Uint8Array(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''), 'base64'))
 
 /** The per-app CA (dstack: derive_p256_key_pair(root_ca, [app_id, "app-ca"]), signed by the root CA). */
-async function appCa(m: KmsMaterial, appId: Uint8Array, now: number) {
+async function appCa(m: KmsMaterial, appId: Uint8Array, validity: ValidityWindow) {
   const scalar = new SecretBytes(deriveP256Key(m.rootCaKey.expose(), [appId, utf8ToBytes(LABEL_APP_CA_KEY)]))
   const keys = await p256KeyPairFromScalar(scalar)
   const rootKeys = await p256KeyPairFromScalar(m.rootCaKey)
@@ -24,7 +37,8 @@ async function appCa(m: KmsMaterial, appId: Uint8Array, now: number) {
     publicKey: keys.publicKey,
     issuer: { cert: pemToDer(m.rootCaCertPem), privateKey: rootKeys.privateKey },
     extensions: raTlsExtensions({ appId, usage: 'app:ca' }),
-    now,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
   })
   return { cert, privateKey: keys.privateKey }
 }
@@ -53,6 +67,15 @@ export const signCert = (kms: KmsService) =>
       } catch (e) {
         throw new KmsError('KMS_BAD_CSR', e instanceof CustosError ? e.shortMessage : 'CSR signature does not verify')
       }
+      // bounded validity (dstack takes any): inside the app CA, which lives inside the root CA, at most max days
+      const now = kms.deps.now()
+      const caValidity = appCaValidity(parseCertificate(pemToDer(m.rootCaCertPem)), now)
+      const validity = leafValidity(
+        { notBefore: csr.config.notBefore, notAfter: csr.config.notAfter },
+        caValidity,
+        now,
+        kms.deps.options.signCertMaxValidityDays ?? SIGN_CERT_DEFAULT_MAX_VALIDITY_DAYS,
+      )
       let identity: Awaited<ReturnType<typeof kms.deps.verifier.verify>>
       try {
         const att = decodeVersionedAttestation(csr.attestation)
@@ -68,8 +91,7 @@ export const signCert = (kms: KmsService) =>
       }
       await ensureSelfAllowed(kms.deps, kms.self)
       await ensureAppAllowed(kms.deps, identity)
-      const now = kms.deps.now()
-      const ca = await appCa(m, identity.appId, now)
+      const ca = await appCa(m, identity.appId, caValidity)
       const cfg = csr.config
       const leaf = await issueCertificate({
         subject: { commonName: cfg.subject, ...(cfg.orgName ? { organizationName: cfg.orgName } : {}) },
@@ -83,9 +105,8 @@ export const signCert = (kms: KmsService) =>
           usage: 'app:custom',
           ...(cfg.extQuote ? { attestation: csr.attestation } : {}),
         }),
-        ...(cfg.notBefore !== undefined ? { notBefore: Number(cfg.notBefore) } : {}),
-        ...(cfg.notAfter !== undefined ? { notAfter: Number(cfg.notAfter) } : {}),
-        now,
+        notBefore: validity.notBefore,
+        notAfter: validity.notAfter,
       })
       kms.deps.logger.info({ appId: toHex(identity.appId), subject: cfg.subject }, 'app certificate signed')
       return { certificate_chain: [leaf.pem, ca.cert.pem, m.rootCaCertPem] }

@@ -36,6 +36,8 @@ export interface KmsStorage {
 export interface KmsOptions {
   enforceSelfAuthorization: boolean
   siteName: string
+  /** longest leaf SignCert issues, in days (default SIGN_CERT_DEFAULT_MAX_VALIDITY_DAYS, dstack's 10 years) */
+  signCertMaxValidityDays?: number
 }
 
 /** What the KMS domain needs from the node; all of it real components, composed by node/. */

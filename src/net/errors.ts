@@ -21,6 +21,10 @@ export const NetError = defineErrors('NetError', {
   NET_UNREACHABLE: 502,
   /** the peer did not answer in time */
   NET_TIMEOUT: 504,
+  /** a loopback listener got a Host header that is not a loopback name (DNS rebinding) */
+  NET_HOST_NOT_ALLOWED: 403,
+  /** a state-changing call on a browser-reachable listener without Content-Type: application/json (CSRF) */
+  NET_JSON_REQUIRED: 415,
 })
 export type NetError = InstanceType<typeof NetError>
 export type NetErrorCode = NetError['code']

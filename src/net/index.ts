@@ -1,3 +1,4 @@
+export { checkHostHeader, isJsonContentType, isLoopbackHost, requireJsonContentType } from './browserGuard.js'
 export type {
   AttestedClient,
   AttestedClientOptions,

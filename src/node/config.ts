@@ -98,6 +98,7 @@ export const ConfigSchema = z
           .min(1024)
           .max(64 * 1024 * 1024),
         site_name: z.string(),
+        sign_cert_max_validity_days: z.number().int().min(1).max(36_500),
       })
       .strict(),
     metrics: z.object({ enabled: z.boolean() }).strict(),

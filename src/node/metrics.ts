@@ -54,7 +54,8 @@ export function createMetrics(opts: { defaults?: boolean } = {}): NodeMetrics {
     observeRpc(service, method, status, seconds) {
       // Unknown method names are collapsed so a client cannot blow up label cardinality.
       latency.observe({ service, method, status: String(status) }, seconds)
-      if (ATTESTED_METHODS.has(method)) {
+      // 499 = the client went away before a response: dstack counts responses only
+      if (ATTESTED_METHODS.has(method) && status !== 499) {
         attRequests.inc()
         if (status >= 400) attFailures.inc()
       }

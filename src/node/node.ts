@@ -9,6 +9,7 @@ import { createPolicy, type Policy } from '../policy/index.js'
 import { openStore, type Store } from '../store/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import { type Config, homePath } from './config.js'
+import { acquireDataDirLock } from './dataDirLock.js'
 import { NodeError } from './errors.js'
 import { kmsStorage } from './kmsStorage.js'
 import { createRootLogger } from './logger.js'
@@ -16,7 +17,7 @@ import { createMetrics, type NodeMetrics } from './metrics.js'
 import { createPlatform, simulatedRootsFor, verifierFor } from './platform.js'
 import { policyConfigFromNode } from './policyConfig.js'
 import { createPrpcApp } from './prpc.js'
-import { type Listening, listen } from './server.js'
+import { type Listening, listen, parseListen } from './server.js'
 import { type RunningSigner, startSigner } from './signerNode.js'
 
 export interface StartOptions {
@@ -45,26 +46,74 @@ export interface RunningNode {
   close(): Promise<void>
 }
 
+/** Relaxed security settings other than the simulated TEE: refused without --dev, a warning at every start. */
+function relaxations(cfg: Config): Array<{ setting: string; warning: string }> {
+  const r: Array<{ setting: string; warning: string }> = []
+  if (cfg.attestation.insecure_allow_debug)
+    r.push({
+      setting: '[attestation] insecure_allow_debug = true',
+      warning: 'INSECURE: debug-mode TDs/enclaves are accepted and get keys; the host can read their memory (dev only)',
+    })
+  if (!cfg.kms.enforce_self_authorization)
+    r.push({
+      setting: '[kms] enforce_self_authorization = false',
+      warning: 'INSECURE: this KMS releases keys without checking its own identity against the policy (dev only)',
+    })
+  return r
+}
+
 function refuseInsecure(cfg: Config, dev: boolean): void {
   const insecure: string[] = []
   if (cfg.tee.platform === 'simulated') insecure.push('[tee] platform = "simulated"')
   if (cfg.attestation.trust_simulated) insecure.push('[attestation] trust_simulated = true')
   if (cfg.policy.backend === 'dev') insecure.push('[policy] backend = "dev"')
-  if (insecure.length > 0 && !dev)
+  const relaxed = relaxations(cfg).map((r) => r.setting)
+  const all = [...insecure, ...relaxed]
+  if (all.length > 0 && !dev)
     throw new NodeError(
-      'NODE_SIMULATED_REFUSED',
-      `refusing to start: ${insecure.join(', ')} ${insecure.length > 1 ? 'are' : 'is'} for development only; ` +
-        'start with --dev on a laptop or in CI, or configure a real TEE platform for production',
+      insecure.length > 0 ? 'NODE_SIMULATED_REFUSED' : 'NODE_INSECURE_REFUSED',
+      `refusing to start: ${all.join(', ')} ${all.length > 1 ? 'are' : 'is'} for development only; ` +
+        'start with --dev on a laptop or in CI, or ' +
+        (insecure.length > 0 ? 'configure a real TEE platform' : `remove ${relaxed.join(', ')} from the config`) +
+        ' for production',
     )
 }
 
-/** Compose a node from its config: TEE → verifier → sealed store → policy → KMS → servers. */
+/**
+ * Start a node: refuse insecure settings without --dev, take the data directory's lock (one node per data
+ * dir, before anything in it is opened), then compose the node; the lock is released by `close()`.
+ */
 export async function startNode(cfg: Config, opts: StartOptions): Promise<RunningNode> {
   refuseInsecure(cfg, opts.dev)
   const logger = opts.logger ?? createRootLogger({ level: cfg.node.log_level, name: cfg.node.name })
-  const now = opts.now ?? (() => Math.floor(Date.now() / 1000))
   const dataDir = homePath(cfg, cfg.node.data_dir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const lock = acquireDataDirLock(dataDir, logger)
+  try {
+    const node = await composeNode(cfg, { ...opts, logger }, dataDir)
+    const close = node.close
+    node.close = async () => {
+      try {
+        await close()
+      } finally {
+        lock.release()
+      }
+    }
+    return node
+  } catch (e) {
+    lock.release()
+    throw e
+  }
+}
+
+/** Compose a node from its config: TEE → verifier → sealed store → policy → KMS → servers. */
+async function composeNode(
+  cfg: Config,
+  opts: StartOptions & { logger: Logger },
+  dataDir: string,
+): Promise<RunningNode> {
+  const logger = opts.logger
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000))
 
   const tee = await createPlatform(cfg)
   if (tee.simulated)
@@ -74,6 +123,7 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
     )
   if (cfg.attestation.trust_simulated)
     logger.warn({ roots: (await simulatedRootsFor(cfg)).length }, 'trusting SIMULATED attestation evidence (dev only)')
+  for (const r of relaxations(cfg)) logger.warn({ setting: r.setting }, r.warning)
   const verifier = await verifierFor(cfg)
   const store = openStore({ dataDir, sealingKey: await tee.sealingKey(), logger: logger.child({ module: 'store' }) })
   const policy = createPolicy(policyConfigFromNode(cfg), logger.child({ module: 'policy' }))
@@ -89,7 +139,11 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
       storage: kmsStorage(store, logger.child({ module: 'store' })),
       logger: kmsLogger,
       now,
-      options: { enforceSelfAuthorization: cfg.kms.enforce_self_authorization, siteName: cfg.kms.site_name },
+      options: {
+        enforceSelfAuthorization: cfg.kms.enforce_self_authorization,
+        siteName: cfg.kms.site_name,
+        signCertMaxValidityDays: cfg.kms.sign_cert_max_validity_days,
+      },
     })
   } catch (e) {
     await policy.close()
@@ -110,7 +164,12 @@ export async function startNode(cfg: Config, opts: StartOptions): Promise<Runnin
   if (cfg.kms.enabled && !kms.ready && cfg.kms.auto_bootstrap_domain !== '')
     await bootstrapKeys(kms, cfg.kms.auto_bootstrap_domain)
   if (cfg.kms.enabled && !kms.ready) {
-    const app = createPrpcApp({ ...common, service: 'Onboard', methods: kms.onboardMethods() })
+    const app = createPrpcApp({
+      ...common,
+      service: 'Onboard',
+      methods: kms.onboardMethods(),
+      browserGuard: { listenHost: parseListen(cfg.kms.listen).host },
+    })
     app.get('/finish', (c) => {
       if (!kms.ready) return c.json({ error: 'no keys yet: call Bootstrap or Onboard first' }, 400)
       kms.requestFinish()

@@ -5,7 +5,11 @@ import { bodyLimit } from 'hono/body-limit'
 import { CustosError } from '../errors.js'
 import type { RpcCall, RpcMethod, RpcPeer } from '../kms/index.js'
 import type { Logger } from '../log.js'
+import { checkHostHeader, isJsonContentType, NetError } from '../net/index.js'
 import type { NodeMetrics } from './metrics.js'
+
+/** Metrics status of a request whose client went away before its body arrived (nginx's convention). */
+export const CLIENT_CLOSED_REQUEST = 499
 
 export interface PrpcAppOptions {
   /** service name for metrics and the optional `Service.` prefix in paths (KMS, Onboard) */
@@ -20,6 +24,12 @@ export interface PrpcAppOptions {
   peerOf?: (incoming: IncomingMessage) => Promise<RpcPeer | undefined>
   /** extra response headers (dstack adds X-App-Version) */
   headers?: Record<string, string>
+  /**
+   * For a plain-HTTP listener a local web browser can reach (onboard): methods that are not `readOnly` need
+   * POST with `Content-Type: application/json` (CSRF), and when `listenHost` is a loopback address every
+   * request's Host header must be a loopback name (DNS rebinding).
+   */
+  browserGuard?: { listenHost: string }
 }
 
 type Env = { Bindings: { incoming: IncomingMessage } }
@@ -32,14 +42,43 @@ function describeIssues(issues: Array<{ path: (string | number)[]; message: stri
     .join('; ')
 }
 
-/** Parses the prpc input: JSON body for POST (`?json` or JSON content type), query string for GET. */
-async function readInput(req: Request, url: URL): Promise<unknown> {
+/** The client closed the connection before its request body arrived. */
+class ClientAbort extends Error {}
+
+/**
+ * Parses the prpc input: JSON body for POST (`?json` or JSON content type), query string for GET.
+ * `jsonPostOnly` (state-changing call on a browser-reachable listener): only POST with a JSON content type.
+ */
+async function readInput(
+  req: Request,
+  url: URL,
+  incoming: IncomingMessage | undefined,
+  jsonPostOnly: boolean,
+): Promise<unknown> {
+  if (jsonPostOnly && req.method !== 'POST')
+    throw new CustosError(
+      'RPC_BAD_METHOD',
+      405,
+      'this method changes state: call it by POST with Content-Type: application/json',
+    )
   if (req.method === 'GET') return Object.fromEntries(url.searchParams.entries())
   if (req.method !== 'POST') throw new CustosError('RPC_BAD_METHOD', 405, `use POST (or GET) for prpc methods`)
   const isJson = url.searchParams.has('json') || (req.headers.get('content-type') ?? '').includes('application/json')
-  const text = await req.text()
+  let text: string
+  try {
+    text = await req.text()
+  } catch (e) {
+    if (incoming?.readableAborted || (e as NodeJS.ErrnoException).code === 'ECONNRESET') throw new ClientAbort()
+    throw e
+  }
   if (!isJson && text.length > 0)
     throw new CustosError('RPC_BINARY_UNSUPPORTED', 400, 'protobuf bodies are not supported: send JSON with ?json')
+  if (jsonPostOnly && !isJsonContentType(req.headers.get('content-type')))
+    throw new NetError(
+      'NET_JSON_REQUIRED',
+      'this method changes state: send Content-Type: application/json (other content types are refused because ' +
+        'a web page could send them cross-site)',
+    )
   if (text.trim() === '') return {}
   try {
     return JSON.parse(text)
@@ -62,6 +101,18 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
     for (const [k, v] of Object.entries(opts.headers ?? {})) c.header(k, v)
     if (opts.simulated) c.header('X-Custos-Tee', 'simulated')
   })
+  const guard = opts.browserGuard
+  if (guard)
+    app.use('*', async (c, next) => {
+      try {
+        checkHostHeader(c.req.header('host'), guard.listenHost)
+      } catch (e) {
+        const err = e as NetError
+        opts.logger.info({ code: err.code, status: err.status }, 'request refused')
+        return c.json({ error: err.shortMessage, code: err.code }, err.status as 403)
+      }
+      await next()
+    })
   app.use(
     '/prpc/*',
     bodyLimit({
@@ -83,7 +134,7 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
         return c.json({ error: `unknown method ${JSON.stringify(name.slice(0, 64))} on ${opts.service}` }, 404)
       }
       const url = new URL(c.req.url)
-      const input = await readInput(c.req.raw, url)
+      const input = await readInput(c.req.raw, url, c.env?.incoming, guard !== undefined && method.readOnly !== true)
       const parsed = method.input.safeParse(input)
       if (!parsed.success) {
         status = 400
@@ -104,6 +155,12 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
       const body = out === undefined || out === null ? {} : out
       return c.json({ ...(body as object), ...tee })
     } catch (e) {
+      if (e instanceof ClientAbort) {
+        // nobody is left to answer; not a server failure
+        status = CLIENT_CLOSED_REQUEST
+        opts.logger.debug({ method: name }, 'client closed the connection before sending its request body')
+        return c.body(null, 400)
+      }
       if (e instanceof CustosError) {
         status = e.status >= 400 && e.status < 600 ? e.status : 400
         opts.logger.info({ method: name, code: e.code, status }, 'rpc refused')
@@ -125,6 +182,10 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
   }
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((e, c) => {
+    if (c.env?.incoming?.readableAborted) {
+      opts.logger.debug({ err: e.message }, 'client closed the connection mid-request')
+      return c.body(null, 400)
+    }
     const errorId = randomUUID()
     opts.logger.error({ errorId, err: e.message }, 'request failed')
     return c.json({ error: 'internal error', error_id: errorId }, 500)

@@ -127,6 +127,22 @@ describe('createAuthApp (dstack auth API)', () => {
     expect(JSON.stringify(await info.json())).not.toContain('pw@')
   })
 
+  it('a policy that cannot decide (invalid file) answers "authorization backend unavailable", not its file path', async () => {
+    const policy: Policy = {
+      kind: 'static',
+      check: async () => ({
+        allowed: false,
+        reason: 'policy file invalid: /etc/custos/policy.json: not valid JSON: Unexpected end',
+        gatewayAppId: '',
+        unavailable: true,
+      }),
+      info: async () => ({ gatewayAppId: '', kmsContractAddr: '0x0', chainId: 0, appImplementation: '0x0' }),
+      close: async () => {},
+    }
+    const r = await post(createAuthApp(policy), '/bootAuth/app', body())
+    expect(await r.json()).toEqual({ isAllowed: false, reason: AUTH_BACKEND_UNAVAILABLE, gatewayAppId: '' })
+  })
+
   it('GET / returns the dstack info shape', async () => {
     const r = await createAuthApp(recordingPolicy().policy).request('/')
     expect(r.status).toBe(200)

@@ -51,7 +51,9 @@ export function createAuthApp(policy: Policy, opts: AuthAppOptions = {}): Hono {
       if (!parsed.success) return c.json(invalid, 400)
       try {
         const d = await policy.check(role, identityFromBootInfo(bootInfoFromRequest(parsed.data)))
-        return c.json({ isAllowed: d.allowed === true, reason: d.reason, gatewayAppId: d.gatewayAppId })
+        // an undecidable policy's reason names files and parser errors: logged by the policy, not sent out
+        const reason = d.unavailable ? AUTH_BACKEND_UNAVAILABLE : d.reason
+        return c.json({ isAllowed: d.allowed === true, reason, gatewayAppId: d.gatewayAppId })
       } catch (e) {
         log.error({ policy: policy.kind, role, error: explain(e) }, 'policy check failed: denying')
         return c.json({ isAllowed: false, reason: AUTH_BACKEND_UNAVAILABLE, gatewayAppId: '' })

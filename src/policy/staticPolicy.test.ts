@@ -135,7 +135,12 @@ describe('StaticPolicy', () => {
     const logger = memoryLogger()
     const p = new StaticPolicy({ file, logger, reloadIntervalMs: 0 })
     const d1 = await p.check('kms', identity())
-    expect(d1).toEqual({ allowed: false, reason: `policy file invalid: ${file}: file not found`, gatewayAppId: '' })
+    expect(d1).toEqual({
+      allowed: false,
+      reason: `policy file invalid: ${file}: file not found`,
+      gatewayAppId: '',
+      unavailable: true,
+    })
     expect(p.status()).toEqual({ valid: false, error: 'file not found' })
 
     writeFileSync(file, policyJson([hex(32, 5)]))

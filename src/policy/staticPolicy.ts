@@ -100,7 +100,12 @@ export class StaticPolicy implements Policy {
     let decision: PolicyDecision
     if (this.#closed) decision = { allowed: false, reason: 'policy closed', gatewayAppId: '' }
     else if (!s.valid)
-      decision = { allowed: false, reason: `policy file invalid: ${this.file}: ${s.error}`, gatewayAppId: '' }
+      decision = {
+        allowed: false,
+        reason: `policy file invalid: ${this.file}: ${s.error}`,
+        gatewayAppId: '',
+        unavailable: true,
+      }
     else decision = evaluateStaticPolicy(s.config, role, boot)
     logDecision(this.#log, this.kind, role, boot, decision)
     return decision

@@ -9,6 +9,11 @@ export interface PolicyDecision {
   reason: string
   /** dstack gatewayAppId, returned to apps in GetAppKey */
   gatewayAppId: string
+  /**
+   * The backend could not decide at all (e.g. the policy file is missing or does not parse): a deny whose
+   * `reason` is for the operator's log only (it may name files and parser errors), never for the caller.
+   */
+  unavailable?: boolean
 }
 
 /** dstack auth API `GET /` info (dstack-kms.md §4.2). */

@@ -92,6 +92,7 @@ describe('onboard inputs', () => {
     for (const domain of ['', '-bad.example', 'a'.repeat(64), 'sp ace.example', 'ünï.example']) {
       const r = await rawRequest(`${fresh.onboard!.url}/prpc/Onboard.Bootstrap?json`, {
         body: JSON.stringify({ domain }),
+        headers: { 'content-type': 'application/json' },
       })
       expect(r.status).toBe(400)
       expect((r.json() as { code: string }).code).toBe('KMS_BAD_DOMAIN')
@@ -103,6 +104,7 @@ describe('onboard inputs', () => {
     for (const source_url of ['not a url', 'http://127.0.0.1:1/prpc', 'ftp://x']) {
       const r = await rawRequest(`${fresh.onboard!.url}/prpc/Onboard?json`, {
         body: JSON.stringify({ source_url, domain: 'kms.example' }),
+        headers: { 'content-type': 'application/json' },
       })
       expect(r.status).toBe(400)
     }

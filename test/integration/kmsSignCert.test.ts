@@ -30,7 +30,14 @@ afterAll(async () => {
 })
 
 /** A dstack-style SignCert request from a workload: CSR key, evidence bound to it, signed CSR. */
-async function signCertRequest(opts: { compose?: string; bindToOtherKey?: boolean; corruptSignature?: boolean } = {}) {
+async function signCertRequest(
+  opts: {
+    compose?: string
+    bindToOtherKey?: boolean
+    corruptSignature?: boolean
+    validity?: { notBefore?: bigint; notAfter?: bigint }
+  } = {},
+) {
   const cfg = loadConfig(
     net.demoApp.home,
     appToml,
@@ -51,6 +58,7 @@ async function signCertRequest(opts: { compose?: string; bindToOtherKey?: boolea
       usageClientAuth: false,
       extQuote: true,
       extAppInfo: false,
+      ...opts.validity,
     },
     attestation,
   })
@@ -120,6 +128,51 @@ describe('SignCert', () => {
     })
     expect(r.status).toBe(400)
     expect((r.json() as { code: string }).code).toBe('KMS_BAD_CSR')
+  })
+})
+
+describe('SignCert validity (dstack takes any not_before/not_after; Custos bounds it)', () => {
+  const now = () => BigInt(Math.floor(Date.now() / 1000))
+  const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
+
+  it('refuses notBefore = 0, notAfter = 2^62 (a leaf from 1970 to a wrapped 1899) with 400 KMS_BAD_VALIDITY', async () => {
+    const r = await signCertRequest({ validity: { notBefore: 0n, notAfter: 2n ** 62n } })
+    expect(r.status).toBe(400)
+    expect(r.body.code).toBe('KMS_BAD_VALIDITY')
+    expect(r.body.error).toMatch(/not_before 0 \(1970-01-01T00:00:00Z\) is too early/)
+    expect(r.body.certificate_chain).toBeUndefined()
+  })
+
+  it('refuses a not_after beyond the CA or a lifetime above [kms] sign_cert_max_validity_days (3650)', async () => {
+    const late = await signCertRequest({ validity: { notAfter: now() + 20n * 365n * 86400n } })
+    expect(late.status).toBe(400)
+    expect(late.body.code).toBe('KMS_BAD_VALIDITY')
+    expect(late.body.error).toMatch(/notAfter/)
+    const backwards = await signCertRequest({ validity: { notBefore: now() + 100n, notAfter: now() + 50n } })
+    expect(backwards.status).toBe(400)
+    expect(backwards.body.error).toMatch(/must be later than not_before/)
+  })
+
+  it('honours a window inside the CA exactly (backdated by a minute for clock skew, not before the root CA)', async () => {
+    const meta = (await rawRequest(`${net.urls[0]}/prpc/GetMeta?json`, { method: 'GET' })).json() as { ca_cert: string }
+    const rootFrom = BigInt(seconds(new X509Certificate(meta.ca_cert).validFrom))
+    const nb = now() - 60n > rootFrom ? now() - 60n : rootFrom
+    const na = nb + 30n * 86400n
+    const r = await signCertRequest({ validity: { notBefore: nb, notAfter: na } })
+    expect(r.status).toBe(200)
+    const leaf = new X509Certificate(r.body.certificate_chain![0]!)
+    expect(BigInt(seconds(leaf.validFrom))).toBe(nb)
+    expect(BigInt(seconds(leaf.validTo))).toBe(na)
+  })
+
+  it('without bounds: the leaf lies inside the app CA, which lies inside the root CA', async () => {
+    const r = await signCertRequest()
+    expect(r.status).toBe(200)
+    const [leaf, appCa, root] = r.body.certificate_chain!.map((p) => new X509Certificate(p))
+    expect(seconds(leaf!.validFrom)).toBeGreaterThanOrEqual(seconds(appCa!.validFrom))
+    expect(seconds(leaf!.validTo)).toBeLessThanOrEqual(seconds(appCa!.validTo))
+    expect(seconds(appCa!.validFrom)).toBeGreaterThanOrEqual(seconds(root!.validFrom))
+    expect(seconds(appCa!.validTo)).toBeLessThanOrEqual(seconds(root!.validTo))
   })
 })
 
