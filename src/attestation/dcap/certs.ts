@@ -71,10 +71,26 @@ function walk(der: Uint8Array) {
   }
 }
 
+/**
+ * node:crypto's certificate of exactly these DER bytes. Given raw bytes, OpenSSL first looks for PEM text
+ * *anywhere inside* them, so a certificate that carries another certificate's PEM in an extension (an RA-TLS
+ * quote does) would be checked with the embedded one's key and signature while its fields were read from the
+ * outer DER. Wrapping the DER as PEM ourselves makes the outer certificate the first PEM block, and the raw
+ * bytes are compared to be sure.
+ */
+export function nodeCertOf(der: Uint8Array): NodeX509 {
+  const b64 = Buffer.from(der).toString('base64')
+  const node = new NodeX509(
+    `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`,
+  )
+  if (!Buffer.from(node.raw).equals(Buffer.from(der))) throw new DerError('certificate bytes do not round-trip')
+  return node
+}
+
 /** Parse one DER certificate. @throws DcapError DCAP_CERT_CHAIN naming `what` */
 export function parseCert(der: Uint8Array, what: string): CertInfo {
   try {
-    const node = new NodeX509(der)
+    const node = nodeCertOf(der)
     const f = walk(der)
     if (f.isCa !== node.ca) throw new DerError('basicConstraints disagree')
     return {
