@@ -144,6 +144,7 @@ export const ConfigSchema = z
               .min(1024)
               .max(256 * 1024 * 1024),
             max_keystores: z.number().int().min(1).max(10_000),
+            insecure_allow_plain_http_remote: z.boolean(),
           })
           .strict(),
       })
@@ -156,6 +157,14 @@ export const ConfigSchema = z
           })
         if (s.tls === 'files' && (s.tls_cert_file === '' || s.tls_key_file === ''))
           ctx.addIssue({ code: 'custom', message: 'tls = "files" needs tls_cert_file and tls_key_file' })
+        if (s.tls === 'none' && s.tls_client_ca_file !== '')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tls_client_ca_file'],
+            message:
+              'client certificates (mutual TLS) need TLS, but tls = "none" serves plain HTTP to any client: ' +
+              'set tls = "files" (with tls_cert_file and tls_key_file) or tls = "ratls", or remove tls_client_ca_file',
+          })
       }),
   })
   .strict()

@@ -157,7 +157,7 @@ async function composeNode(
     peers.verifySocket(incoming.socket as TLSSocket)
 
   let signer: RunningSigner | undefined
-  if (cfg.signer.enabled) signer = await startSigner(cfg, { store, tee, logger, now, metrics })
+  if (cfg.signer.enabled) signer = await startSigner(cfg, { store, tee, logger, now, metrics, dev: opts.dev })
 
   let onboard: Listening | undefined
   let closed = false

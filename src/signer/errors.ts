@@ -15,6 +15,11 @@ export const SignerError = defineErrors('SignerError', {
   SIGNER_UNKNOWN_KEY: 404,
   /** The keystore is not a valid EIP-2335 v4 keystore, or the secret in it is not a valid BLS key. */
   SIGNER_BAD_KEYSTORE: 400,
+  /**
+   * The keystore's KDF asks for more memory or work than any EIP-2335 tool produces (scrypt 128·n·r·p above
+   * 256 MiB, pbkdf2 c above 2^18); parameter and limit in meta. Refused before the KDF runs.
+   */
+  SIGNER_KEYSTORE_KDF_LIMIT: 400,
   /** The keystore checksum does not match: the password is wrong. */
   SIGNER_BAD_KEYSTORE_PASSWORD: 400,
   /** The payload names a fork (version) this signer cannot hash. */

@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ContentfulStatusCode, UnofficialStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { CustosError } from '../../errors.js'
 import type { Logger } from '../../log.js'
@@ -31,6 +31,44 @@ export function errorResponse(c: Context, err: unknown, json: boolean): Response
   return json ? c.json({ message }, status) : c.text(message, status)
 }
 
+/**
+ * Unknown paths (and methods): a JSON 404 like every other answer of the signer APIs. It carries `error` (the
+ * KMS's error key) and `message` (the Web3Signer / Keymanager API error key), so either kind of client reads it.
+ */
+export function notFoundResponse(c: Context): Response {
+  return c.json({ error: 'not found', message: 'no such endpoint' }, 404)
+}
+
+/** Status of a request whose client went away before its body arrived (nginx's convention, as the KMS uses). */
+export const CLIENT_CLOSED_REQUEST = 499
+
+const nodeRequest = (c: Context): IncomingMessage | undefined => {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
+  return incoming instanceof IncomingMessage ? incoming : undefined
+}
+
+/**
+ * The client closed the connection mid-request: the body read said so, or an unexpected failure happened on a
+ * request whose stream was aborted (a consequence of the abort, not a server fault).
+ */
+function clientClosed(c: Context, err: unknown): boolean {
+  if (err instanceof CustosError) return err.code === 'SIGNER_CLIENT_CLOSED'
+  return nodeRequest(c)?.readableAborted === true
+}
+
+/**
+ * The apps' `onError`: a client that went away is answered 499 without a body (nobody reads it; metrics count it
+ * as 499) and logged at debug; anything else goes through `logIfUnexpected` and `errorResponse`.
+ */
+export function answerError(c: Context, err: unknown, log: Logger, json: boolean): Response {
+  if (clientClosed(c, err)) {
+    log.debug({ route: c.req.path }, 'client closed the connection before its request body arrived')
+    return c.body(null, CLIENT_CLOSED_REQUEST as UnofficialStatusCode)
+  }
+  logIfUnexpected(log, err, c.req.path)
+  return errorResponse(c, err, json)
+}
+
 /** First zod issue as a 400 with its field path (no values). */
 export function badRequestFromZod(error: ZodError): SignerServiceError {
   const issue = error.issues[0]
@@ -48,9 +86,8 @@ export function badRequestFromZod(error: ZodError): SignerServiceError {
  * signatures per second it turns into long scavenge pauses. Other runtimes (`app.request` in tests) use `c.req`.
  */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
-  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
-  const text =
-    incoming instanceof IncomingMessage ? await readIncoming(incoming, maxBytes) : await readWebBody(c, maxBytes)
+  const incoming = nodeRequest(c)
+  const text = incoming ? await readIncoming(incoming, maxBytes) : await readWebBody(c, maxBytes)
   try {
     return JSON.parse(text)
   } catch {
@@ -60,12 +97,17 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
 
 const tooLarge = (max: number) =>
   new SignerServiceError('SIGNER_BODY_TOO_LARGE', `request body is larger than ${max} bytes`)
+const closedByClient = () =>
+  new SignerServiceError('SIGNER_CLIENT_CLOSED', 'the client closed the connection before its request body arrived')
+const unreadable = () => new SignerServiceError('SIGNER_BAD_REQUEST', 'the request body could not be read')
 
 function readIncoming(req: IncomingMessage, max: number): Promise<string> {
   if (Number(req.headers['content-length'] ?? 0) > max) {
     req.resume() // discard, so the connection can carry the answer
     return Promise.reject(tooLarge(max))
   }
+  // Gone before anyone listened (its 'aborted' event has fired already): nothing more will come.
+  if (req.readableAborted || req.destroyed) return Promise.reject(closedByClient())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -73,7 +115,7 @@ function readIncoming(req: IncomingMessage, max: number): Promise<string> {
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)
-      req.off('aborted', onError)
+      req.off('aborted', onAborted)
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length
@@ -86,14 +128,19 @@ function readIncoming(req: IncomingMessage, max: number): Promise<string> {
       stop()
       resolve(Buffer.concat(chunks, size).toString('utf8'))
     }
-    const onError = () => {
+    // A client that goes away mid-body shows up as 'aborted' and/or an ECONNRESET 'error' ("aborted").
+    const onAborted = () => {
       stop()
-      reject(new SignerServiceError('SIGNER_BAD_REQUEST', 'the request body could not be read'))
+      reject(closedByClient())
+    }
+    const onError = (e: NodeJS.ErrnoException) => {
+      stop()
+      reject(req.readableAborted || e?.code === 'ECONNRESET' ? closedByClient() : unreadable())
     }
     req.on('data', onData)
     req.on('end', onEnd)
     req.on('error', onError)
-    req.on('aborted', onError)
+    req.on('aborted', onAborted)
   })
 }
 
@@ -105,7 +152,13 @@ async function readWebBody(c: Context, max: number): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    let chunk: Awaited<ReturnType<typeof reader.read>>
+    try {
+      chunk = await reader.read()
+    } catch {
+      throw c.req.raw.signal?.aborted ? closedByClient() : unreadable()
+    }
+    const { done, value } = chunk
     if (done) break
     size += value.length
     if (size > max) {
@@ -122,8 +175,8 @@ async function readWebBody(c: Context, max: number): Promise<string> {
  * builds a WHATWG Headers object from all raw headers (a few KB of garbage per request on the signing path).
  */
 export function requestHeader(c: Context, name: string): string | undefined {
-  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
-  if (incoming instanceof IncomingMessage) {
+  const incoming = nodeRequest(c)
+  if (incoming) {
     const v = incoming.headers[name.toLowerCase()]
     return Array.isArray(v) ? v.join(', ') : v
   }

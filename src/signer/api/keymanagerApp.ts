@@ -3,7 +3,8 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { type Logger, nullLogger } from '../../log.js'
 import { type SignerService, SignerServiceError } from '../service/index.js'
-import { badRequestFromZod, errorResponse, logIfUnexpected, readJsonBody } from './httpErrors.js'
+import { headAsGet } from './headRequests.js'
+import { answerError, badRequestFromZod, notFoundResponse, readJsonBody } from './httpErrors.js'
 
 export interface KeymanagerAppOptions {
   /** Bearer token clients must send (`Authorization: Bearer <token>`); at least 16 characters. */
@@ -49,7 +50,8 @@ function bearer(token: string): MiddlewareHandler {
  *   not_found | error) with the EIP-3076 interchange of the deleted and not_active keys.
  * - POST `/custos/v1/signer/keys` (Custos extension): generate a key inside the TEE → 201
  *   `{data:{validating_pubkey, derivation_path, attestation}}`.
- * Errors are `{message}` with 400/401/403/413/500.
+ * Errors are `{message}` with 400/401/403/413/500; an unknown path is a JSON 404 `{error, message}`; a client that
+ * closes the connection mid-body is answered 499 and logged at debug.
  */
 export function keymanagerApp(service: SignerService, opts: KeymanagerAppOptions): Hono {
   if (typeof opts.token !== 'string' || opts.token.length < 16) {
@@ -71,11 +73,9 @@ export function keymanagerApp(service: SignerService, opts: KeymanagerAppOptions
   const deleteBody = z.object({ pubkeys: z.array(z.string().regex(PUBKEY, 'expected 0x-hex of 48 bytes')).max(10_000) })
 
   const app = new Hono()
-  app.onError((err, c) => {
-    logIfUnexpected(log, err, c.req.path)
-    return errorResponse(c, err, true)
-  })
-  app.notFound((c) => c.json({ message: 'no such endpoint' }, 404))
+  app.onError((err, c) => answerError(c, err, log, true))
+  app.notFound(notFoundResponse)
+  app.get('*', headAsGet) // HEAD is routed as GET
   app.use('*', bearer(opts.token))
   app.get('/eth/v1/keystores', (c) =>
     c.json({

@@ -2,15 +2,52 @@ import { Hono } from 'hono'
 import { toHex } from '../../crypto/index.js'
 import { type Logger, nullLogger } from '../../log.js'
 import type { SignerService } from '../service/index.js'
-import { acceptsJson, errorResponse, logIfUnexpected, readJsonBody, requestHeader } from './httpErrors.js'
+import { headAsGet } from './headRequests.js'
+import {
+  acceptsJson,
+  answerError,
+  logIfUnexpected,
+  notFoundResponse,
+  readJsonBody,
+  requestHeader,
+} from './httpErrors.js'
+
+/** What the node's metrics registry gives the signing listener. */
+export interface SignerApiMetrics {
+  /**
+   * One finished request: a bounded route label (`sign`, `publicKeys`, `upcheck`, …, `other`), its HTTP status
+   * (412 = slashing refusal, 499 = the client went away mid-request) and the seconds it took.
+   */
+  observe(route: string, status: number, seconds: number): void
+  /** The Prometheus exposition served at `GET /metrics`. */
+  render(): Promise<{ contentType: string; body: string }>
+}
 
 export interface Web3SignerAppOptions {
   logger?: Logger
   /** Largest sign request body in bytes; default 256 KiB (a full block with blobs commitments fits easily). */
   maxBodyBytes?: number
+  /** When set: every request is timed into it and `GET /metrics` serves it. */
+  metrics?: SignerApiMetrics
 }
 
 export const DEFAULT_SIGN_BODY_LIMIT = 256 * 1024
+
+const KNOWN_ROUTES = new Set([
+  '/api/v1/eth2/publicKeys',
+  '/api/v1/eth2/highWatermark',
+  '/upcheck',
+  '/healthcheck',
+  '/reload',
+])
+
+/** Request path → a bounded metric label (a client cannot blow up label cardinality). */
+function routeOf(path: string): string {
+  if (path.startsWith('/api/v1/eth2/sign/')) return 'sign'
+  if (KNOWN_ROUTES.has(path)) return path.split('/').pop() as string
+  if (path.startsWith('/api/v1/eth2/attestation/')) return 'attestation'
+  return 'other'
+}
 
 /**
  * Web3Signer-compatible eth2 API (Consensys/web3signer openapi-specs/eth2; remote-signer.md §1):
@@ -24,6 +61,10 @@ export const DEFAULT_SIGN_BODY_LIMIT = 256 * 1024
  * - `GET /upcheck`: `{"status":"OK"}` for Accept: application/json (Lodestar), `OK` text otherwise.
  * - `GET /healthcheck`: 200/503 `{status, checks:[{id,status}], outcome}`.
  * - `POST /reload` → 202 `{status:"accepted", message}`; `GET /reload` → `{status, lastOperationTime?, lastError?}`.
+ * - `GET /metrics` (with `metrics`): Prometheus text.
+ *
+ * `HEAD` works on every GET route (status and headers, no body). Unknown paths answer a JSON 404
+ * `{error, message}`. A client that closes the connection mid-body is answered 499 (counted so, logged at debug).
  */
 export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions = {}): Hono {
   const log = (opts.logger ?? nullLogger).child({ module: 'signer-api' })
@@ -31,11 +72,23 @@ export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions
   const app = new Hono()
   const wantsJson = (accept: string | undefined) => acceptsJson(accept, true)
 
-  app.onError((err, c) => {
-    logIfUnexpected(log, err, c.req.path)
-    return errorResponse(c, err, wantsJson(requestHeader(c, 'accept')))
-  })
-  app.notFound((c) => c.json({ message: 'no such endpoint' }, 404))
+  app.onError((err, c) => answerError(c, err, log, wantsJson(requestHeader(c, 'accept'))))
+  app.notFound(notFoundResponse)
+  const metrics = opts.metrics
+  if (metrics) {
+    app.use('*', async (c, next) => {
+      const t = performance.now()
+      await next()
+      metrics.observe(routeOf(c.req.path), c.res.status, (performance.now() - t) / 1000)
+    })
+  }
+  app.get('*', headAsGet) // HEAD is routed as GET; the signing POSTs skip it
+  if (metrics) {
+    app.get('/metrics', async (c) => {
+      const m = await metrics.render()
+      return c.body(m.body, 200, { 'Content-Type': m.contentType })
+    })
+  }
 
   app.post('/api/v1/eth2/sign/:identifier', async (c) => {
     const body = await readJsonBody(c, maxSize)

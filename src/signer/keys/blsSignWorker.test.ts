@@ -19,7 +19,10 @@ describe('BlsSignWorker', () => {
 
   it('rejects a bad root and an invalid key without breaking later jobs', async () => {
     const k = deriveMasterSK(new Uint8Array(randomBytes(32)))
-    await expect(worker.sign(k, new Uint8Array(31))).rejects.toThrow()
+    // a RangeError (no code) from the caller's thread, before any job is posted
+    const short = worker.sign(k, new Uint8Array(31))
+    await expect(short).rejects.toBeInstanceOf(RangeError)
+    await expect(short).rejects.toThrow(/^a signing root is 32 bytes$/)
     await expect(worker.sign(new SecretBytes(new Uint8Array(32)), new Uint8Array(32))).rejects.toThrow(
       /BLS signing failed/,
     )

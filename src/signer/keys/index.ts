@@ -12,6 +12,7 @@ export {
 export { deriveKeyFromPath, parseKeyPath, signingKeyPath, withdrawalKeyPath } from './eip2334.js'
 export { type GeneratedBlsKey, generateBlsKey } from './generateBlsKey.js'
 export {
+  assertKdfWithinLimits,
   type DecryptedKeystore,
   decryptKeystore,
   type EncryptKeystoreOptions,
@@ -20,5 +21,13 @@ export {
   normalizeKeystorePassword,
   parseKeystore,
 } from './keystore.js'
-export { type KeystoreKdf, type KeystoreV4, keystoreV4Schema, MAX_PBKDF2_C, MAX_SCRYPT_N } from './keystoreSchema.js'
+export {
+  type KeystoreKdf,
+  type KeystoreV4,
+  kdfLimitViolation,
+  keystoreV4Schema,
+  MAX_PBKDF2_C,
+  MAX_SCRYPT_MEMORY_BYTES,
+  MAX_SCRYPT_WORK,
+} from './keystoreSchema.js'
 export { signRoot, verifyRoot } from './signRoot.js'

@@ -11,6 +11,7 @@ import {
 import { concatBytes, fromHex, SecretBytes, toHex } from '../../crypto/index.js'
 import type { SignerError } from '../errors.js'
 import { decryptKeystore, encryptKeystore, normalizeKeystorePassword, parseKeystore } from './keystore.js'
+import { MAX_PBKDF2_C, MAX_SCRYPT_MEMORY_BYTES } from './keystoreSchema.js'
 
 // EIP-2335 "Test Cases" (ethereum/ERCs ERCS/erc-2335.md); the same files are staking-deposit-cli
 // tests/test_key_handling/keystore_test_vectors/test0.json (pbkdf2) and test1.json (scrypt) at HEAD 948d3fc.
@@ -111,7 +112,7 @@ describe('keystore round trip and errors', () => {
       mutate('crypto.kdf', { function: 'scrypt', params: { dklen: 32, n: 1000, r: 8, p: 1, salt: '00' }, message: '' }),
       mutate('crypto.kdf', {
         function: 'scrypt',
-        params: { dklen: 32, n: 2 ** 30, r: 8, p: 1, salt: '00' },
+        params: { dklen: 32, n: 2 ** 31, r: 8, p: 1, salt: '00' },
         message: '',
       }),
       mutate('crypto.kdf.params.prf', 'hmac-sha512'),
@@ -119,7 +120,10 @@ describe('keystore round trip and errors', () => {
       mutate('pubkey', PUBKEY.replace(/^96/, '97')), // decrypts fine but names another key
     ]
     for (const input of bad) await expectCode(decryptKeystore(input, 'pw'), 'SIGNER_BAD_KEYSTORE')
-    expect(() => parseKeystore('[]')).toThrow()
+    await expectCode(
+      Promise.resolve().then(() => parseKeystore('[]')),
+      'SIGNER_BAD_KEYSTORE',
+    )
   })
 
   it('a keystore holding a zero or out-of-range secret → SIGNER_BAD_KEYSTORE', async () => {
@@ -142,5 +146,60 @@ describe('keystore round trip and errors', () => {
       }
       await expectCode(decryptKeystore(ks, 'pw'), 'SIGNER_BAD_KEYSTORE')
     }
+  })
+})
+
+describe('KDF cost limits (what EIP-2335 tools write: scrypt n = 2^18, r = 8, p = 1; pbkdf2 c = 2^18)', () => {
+  const withKdf = (kdf: unknown) => ({ ...structuredClone(SCRYPT_VECTOR), crypto: { ...SCRYPT_VECTOR.crypto, kdf } })
+  const scrypt = (n: number, r: number, p: number) =>
+    withKdf({ function: 'scrypt', params: { dklen: 32, n, r, p, salt: '00'.repeat(32) }, message: '' })
+  const pbkdf2 = (c: number) =>
+    withKdf({ function: 'pbkdf2', params: { dklen: 32, c, prf: 'hmac-sha256', salt: '00'.repeat(32) }, message: '' })
+
+  it('bounds scrypt memory 128·n·r·p to 256 MiB and pbkdf2 c to 2^18', () => {
+    expect(MAX_SCRYPT_MEMORY_BYTES).toBe(128 * 2 ** 18 * 8 * 1)
+    expect(MAX_PBKDF2_C).toBe(2 ** 18)
+    // the standard parameters and cheaper ones parse (no KDF runs in parseKeystore)
+    for (const ks of [scrypt(2 ** 18, 8, 1), scrypt(2 ** 16, 32, 1), scrypt(1024, 8, 4), pbkdf2(2 ** 18), pbkdf2(1)])
+      expect(() => parseKeystore(ks)).not.toThrow()
+  })
+
+  it('refuses more with SIGNER_KEYSTORE_KDF_LIMIT (400) naming the parameter and the limit', async () => {
+    const cases: Array<[unknown, string, RegExp]> = [
+      [scrypt(2 ** 18, 8, 2), 'crypto.kdf.params.n·r·p', /scrypt n = 262144, r = 8, p = 2 needs 128·n·r·p = 512 MiB/],
+      [scrypt(2 ** 20, 32, 16), 'crypto.kdf.params.n·r·p', /= 65536 MiB of memory, above the limit of 256 MiB/],
+      [scrypt(2 ** 19, 8, 1), 'crypto.kdf.params.n·r·p', /n·r·p ≤ 2097152/],
+      [scrypt(2 ** 30, 8, 1), 'crypto.kdf.params.n·r·p', /above the limit of 256 MiB/],
+      [pbkdf2(2 ** 18 + 1), 'crypto.kdf.params.c', /pbkdf2 c = 262145 is above the limit of 262144 iterations/],
+      [pbkdf2(2 ** 22), 'crypto.kdf.params.c', /c = 4194304 is above the limit/],
+    ]
+    for (const [ks, param, message] of cases) {
+      let err: SignerError | undefined
+      try {
+        parseKeystore(ks)
+      } catch (e) {
+        err = e as SignerError
+      }
+      expect(err?.code).toBe('SIGNER_KEYSTORE_KDF_LIMIT')
+      expect(err?.status).toBe(400)
+      expect(err?.meta.param).toBe(param)
+      expect(err?.shortMessage).toMatch(message)
+      expect(err?.shortMessage).toMatch(/re-encrypt the keystore with standard parameters$/)
+      // decryptKeystore refuses before running the KDF (these would take seconds and up to 4 GiB)
+      await expectCode(decryptKeystore(ks, 'pw'), 'SIGNER_KEYSTORE_KDF_LIMIT')
+    }
+  })
+
+  it('never writes a keystore above the limits', async () => {
+    const secretKey = new SecretBytes(fromHex(SECRET))
+    const rng = scriptedRng()
+    await expectCode(
+      encryptKeystore({ secretKey, password: 'pw', path: '', kdf: { function: 'scrypt', p: 2 }, rng }),
+      'SIGNER_KEYSTORE_KDF_LIMIT',
+    )
+    await expectCode(
+      encryptKeystore({ secretKey, password: 'pw', path: '', kdf: { function: 'pbkdf2', c: 2 ** 19 }, rng }),
+      'SIGNER_KEYSTORE_KDF_LIMIT',
+    )
   })
 })

@@ -6,7 +6,7 @@ import { concatBytes, equalBytes, fromHex, SecretBytes, toHex } from '../../cryp
 import { SignerError } from '../errors.js'
 import { getBls } from './blsBackend.js'
 import { BLS_CURVE_ORDER } from './eip2333.js'
-import { type KeystoreKdf, type KeystoreV4, keystoreV4Schema } from './keystoreSchema.js'
+import { type KeystoreKdf, type KeystoreV4, kdfLimitViolation, keystoreV4Schema } from './keystoreSchema.js'
 
 /**
  * EIP-2335 keystores (ethereum/ERCs ERCS/erc-2335.md): decryption_key = KDF(password, salt) with scrypt or
@@ -27,6 +27,7 @@ export function normalizeKeystorePassword(password: string): Uint8Array {
 }
 
 async function deriveDecryptionKey(kdf: KeystoreKdf, password: Uint8Array): Promise<Uint8Array> {
+  assertKdfWithinLimits(kdf) // every KDF run, reading or writing, stays within the limits
   const salt = fromHex(kdf.params.salt)
   if (kdf.function === 'scrypt') {
     const { n, r, p, dklen } = kdf.params
@@ -40,7 +41,16 @@ function aes128Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array, encrypt: b
   return new Uint8Array(Buffer.concat([c.update(data), c.final()]))
 }
 
-/** Parse and validate keystore JSON (a JSON string or an already-parsed object). Throws SIGNER_BAD_KEYSTORE. */
+/** SIGNER_KEYSTORE_KDF_LIMIT (400) when the KDF would cost more memory or work than `kdfLimitViolation` allows. */
+export function assertKdfWithinLimits(kdf: KeystoreKdf): void {
+  const v = kdfLimitViolation(kdf)
+  if (v) throw new SignerError('SIGNER_KEYSTORE_KDF_LIMIT', v.message, { param: v.param, limit: v.limit })
+}
+
+/**
+ * Parse and validate keystore JSON (a JSON string or an already-parsed object), KDF cost limits included.
+ * Throws SIGNER_BAD_KEYSTORE or SIGNER_KEYSTORE_KDF_LIMIT; runs no KDF.
+ */
 export function parseKeystore(input: unknown): KeystoreV4 {
   let json = input
   if (typeof input === 'string') {
@@ -59,6 +69,7 @@ export function parseKeystore(input: unknown): KeystoreV4 {
       { path: issue ? issue.path.join('.') : '' },
     )
   }
+  assertKdfWithinLimits(parsed.data.crypto.kdf)
   return parsed.data
 }
 
@@ -71,7 +82,8 @@ export interface DecryptedKeystore {
 
 /**
  * Decrypt an EIP-2335 keystore. Wrong password → SIGNER_BAD_KEYSTORE_PASSWORD; malformed keystore, a secret
- * that is not a BLS key, or a `pubkey` field that does not match the secret → SIGNER_BAD_KEYSTORE.
+ * that is not a BLS key, or a `pubkey` field that does not match the secret → SIGNER_BAD_KEYSTORE; KDF parameters
+ * above the limits → SIGNER_KEYSTORE_KDF_LIMIT (before the KDF runs).
  */
 export async function decryptKeystore(input: unknown, password: string): Promise<DecryptedKeystore> {
   const ks = parseKeystore(input)

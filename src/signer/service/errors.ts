@@ -14,6 +14,11 @@ export const SignerServiceError = defineErrors('SignerServiceError', {
   SIGNER_BAD_REQUEST: 400,
   /** The request body is larger than the configured limit. */
   SIGNER_BODY_TOO_LARGE: 413,
+  /**
+   * The client closed the connection before its request body arrived (nginx's 499): nobody is left to answer, so
+   * it is counted with this status in metrics and logged at debug, never as a server failure.
+   */
+  SIGNER_CLIENT_CLOSED: 499,
   /** No bearer token was sent to the Keymanager API. */
   SIGNER_UNAUTHORIZED: 401,
   /** The bearer token sent to the Keymanager API is wrong. */

@@ -6,8 +6,8 @@ import { type Logger, nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
 import type { TeePlatform } from '../../tee/index.js'
 import { SignerError } from '../errors.js'
-import { BlsSignWorker, blsKeyReportData, decryptKeystore, generateBlsKey } from '../keys/index.js'
-import { prepareSignRequest, sszHasherName } from '../signing/index.js'
+import { BlsSignWorker, blsKeyReportData, decryptKeystore, generateBlsKey, parseKeystore } from '../keys/index.js'
+import { prepareSignRequest, type SignRequest, sszHasherName } from '../signing/index.js'
 import { parseInterchangeV5, SlashingError, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
 import { KeyedMutex } from './keyedMutex.js'
@@ -161,7 +161,11 @@ export class SignerService {
       )
     }
     const subject = prep.slashing
-    if (!subject) return this.#signer.sign(this.#key(hex).secretKey, prep.signingRoot)
+    if (!subject) {
+      const signature = await this.#signer.sign(this.#key(hex).secretKey, prep.signingRoot)
+      this.#audit(hex, prep.request)
+      return signature
+    }
     const { publicKey, secretKey } = this.#key(hex)
     const signingRoot = prep.signingRoot
     const { signature } = await this.#committer.submit(
@@ -202,14 +206,16 @@ export class SignerService {
   }
 
   /**
-   * Keymanager import. A slashing interchange that is malformed or for another network fails the whole request
-   * (SlashingError / SignerServiceError, 400) before anything is decrypted. Each keystore then gets its own
+   * Keymanager import. A keystore whose KDF parameters exceed the limits (SIGNER_KEYSTORE_KDF_LIMIT) or a slashing
+   * interchange that is malformed or for another network (SlashingError / SignerServiceError) fails the whole
+   * request (400) before anything is decrypted. Each keystore then gets its own
    * status: `error` (bad JSON, bad keystore, wrong password), `duplicate` (already loaded, or repeated in the
    * request) or `imported`. The interchange and every imported key are written in ONE transaction; when every
    * keystore failed, nothing is written (not even the interchange).
    */
   async importKeystores(items: KeystoreImport[], slashingProtection?: unknown): Promise<ImportStatus[]> {
     this.#assertOpen()
+    this.#checkKdfLimits(items)
     const interchange = slashingProtection === undefined ? undefined : this.#checkInterchange(slashingProtection)
     return this.#locks.run(ADMIN, async () => {
       const statuses: ImportStatus[] = []
@@ -354,12 +360,61 @@ export class SignerService {
     return key
   }
 
+  /**
+   * Audit trail of the irreversible operations, at info once signed: a VOLUNTARY_EXIT (validator key, epoch, index)
+   * and a DEPOSIT (signing key, deposit pubkey, amount in gwei, withdrawal credentials, fork version). Public
+   * values only; the slashing-protected types have their own trail in the slashing database.
+   */
+  #audit(hex: string, req: SignRequest): void {
+    if (req.type === 'VOLUNTARY_EXIT') {
+      this.#log.info(
+        {
+          pubkey: `0x${hex}`,
+          epoch: req.voluntary_exit.epoch.toString(),
+          validatorIndex: req.voluntary_exit.validator_index.toString(),
+        },
+        'signed a VOLUNTARY_EXIT',
+      )
+    } else if (req.type === 'DEPOSIT') {
+      const d = req.deposit
+      this.#log.info(
+        {
+          pubkey: `0x${hex}`,
+          depositPubkey: d.pubkey.toLowerCase(),
+          amountGwei: d.amount.toString(),
+          withdrawalCredentials: d.withdrawal_credentials.toLowerCase(),
+          genesisForkVersion: d.genesis_fork_version.toLowerCase(),
+        },
+        'signed a DEPOSIT',
+      )
+    }
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new SignerServiceError('SIGNER_CLOSED', 'the signer service is closed')
   }
 
   async #attest(publicKey: Uint8Array): Promise<string> {
     return toHex(encodeVersionedAttestation(await this.#tee.attest(blsKeyReportData(publicKey))))
+  }
+
+  /**
+   * A keystore whose KDF costs more than the limits fails the whole request (SIGNER_KEYSTORE_KDF_LIMIT, 400, naming
+   * its index, the parameter and the limit) before any KDF runs. Other keystore faults stay per-keystore statuses.
+   */
+  #checkKdfLimits(items: KeystoreImport[]): void {
+    for (const [i, item] of items.entries()) {
+      try {
+        parseKeystore(item.keystore)
+      } catch (e) {
+        if (e instanceof SignerError && e.code === 'SIGNER_KEYSTORE_KDF_LIMIT') {
+          throw new SignerError('SIGNER_KEYSTORE_KDF_LIMIT', `keystores[${i}]: ${e.shortMessage}`, {
+            ...e.meta,
+            index: i,
+          })
+        }
+      }
+    }
   }
 
   #checkInterchange(input: unknown): unknown {

@@ -133,7 +133,8 @@ export class WorkerSlashingCommitter implements SlashingCommitter {
     const { port1, port2 } = new MessageChannel()
     try {
       this.#worker = startModuleWorker(
-        new URL('./slashingCommitWorker.ts', import.meta.url),
+        // the compiled build (dist/) runs .js next to this file; the sources run .ts through tsx
+        new URL(`./slashingCommitWorker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
         {
           port: port2,
           dbPath: opts.dbPath,
