@@ -1,51 +1,110 @@
 /**
  * Load generator for bench/kms.ts, run in its own process so that client-side TLS and JSON work does not
  * share the server's event loop (as a separate wrk-style client would not).
- * argv: <demo-app home> <KMS base url> <clients> <seconds>; prints one JSON line of latencies (ms).
+ *
+ * argv: <mode> <demo-app home> <KMS base url> <concurrency> <seconds> [certs]
+ *   keepalive  `concurrency` clients, each with its own RA-TLS client certificate and one keep-alive connection
+ *   newconn    `certs` distinct RA-TLS client certificates prepared before the clock starts; `concurrency`
+ *              workers; every request on a fresh TLS connection presenting the next certificate (round robin)
+ *
+ * The KMS is trusted as the demo app trusts it (`[agent]` pins written by the devnet, authorizeKmsServer); its
+ * evidence verdict (one PeerVerifier) and its authorisation are decided once per server certificate and shared
+ * by all clients, as one booting app verifies its KMS once, so the load generator does not eat the 2 cores.
+ *
+ * stdout: `{"event":"start"}` when the timed window opens (after preparation and warm-up), then one JSON line
+ * `{"lat":[ms…],"seconds":s,"cpuMs":client CPU over the window}`.
  */
 import 'reflect-metadata'
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { createVerifier } from '../src/attestation/index.js'
+import { assertKmsTrust, authorizeKmsServer } from '../src/agent/index.js'
 import { createAttestedCert } from '../src/kms/index.js'
-import { createAttestedClient } from '../src/net/index.js'
-import { loadConfig } from '../src/node/index.js'
-import { createPlatform, simulatedRootsFor } from '../src/node/platform.js'
-import { timeLoop } from './util.js'
+import { type AttestedClient, type AttestedServer, createAttestedClient, PeerVerifier } from '../src/net/index.js'
+import { kmsTrustFor, loadConfig } from '../src/node/index.js'
+import { createPlatform, verifierFor } from '../src/node/platform.js'
 
-const [appHome, kmsUrl, clientsArg, secondsArg] = process.argv.slice(2) as [string, string, string, string]
+const [mode, appHome, kmsUrl, concurrencyArg, secondsArg, certsArg] = process.argv.slice(2) as [
+  'keepalive' | 'newconn',
+  string,
+  string,
+  string,
+  string,
+  string | undefined,
+]
+if (mode !== 'keepalive' && mode !== 'newconn') throw new Error(`unknown mode ${mode}`)
+const concurrency = Number(concurrencyArg)
+const certCount = mode === 'newconn' ? Number(certsArg ?? 300) : concurrency
 const now = () => Math.floor(Date.now() / 1000)
 const appCfg = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
 const tee = await createPlatform(appCfg)
-const verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(appCfg) })
-const clients = await Promise.all(
-  Array.from({ length: Number(clientsArg) }, async () => {
-    const cert = await createAttestedCert({ tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: now() })
-    return createAttestedClient({
-      verifier,
-      now,
-      expectedUsage: 'kms:rpc',
-      clientCertPem: cert.certPem,
-      clientKeyPem: cert.keyPem,
-    })
+const verifier = await verifierFor(appCfg)
+const trust = kmsTrustFor(appCfg)
+assertKmsTrust(trust)
+const peerVerifier = new PeerVerifier({ verifier, now, expectedUsage: 'kms:rpc', ttlSeconds: 3600 })
+
+// authorizeKmsServer (root CA signature, policy) costs ~2 ms of client CPU per connection; like the evidence verdict
+// it is decided once per server certificate here, as one booting app decides it once for its KMS
+const authorized = new Map<string, Promise<void>>()
+const authorizeServer = (server: AttestedServer): Promise<void> => {
+  const key = createHash('sha256').update(server.certDer).digest('hex')
+  let p = authorized.get(key)
+  if (!p) {
+    p = authorizeKmsServer(trust, server)
+    authorized.set(key, p)
+  }
+  return p
+}
+
+const certs: Array<{ certPem: string; keyPem: string }> = []
+for (let i = 0; i < certCount; i++)
+  certs.push(await createAttestedCert({ tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: now() }))
+const clients: AttestedClient[] = certs.map((cert) =>
+  createAttestedClient({
+    peerVerifier,
+    now,
+    expectedUsage: 'kms:rpc',
+    clientCertPem: cert.certPem,
+    clientKeyPem: cert.keyPem,
+    keepAlive: mode === 'keepalive',
+    authorizeServer,
   }),
 )
+
 const url = `${kmsUrl}/prpc/GetAppKey?json`
 const body = JSON.stringify({ api_version: 1 })
 const headers = { 'content-type': 'application/json' }
-const runs = await Promise.all(
-  clients.map((c) =>
-    timeLoop(
-      async () => {
-        const r = await c.request(url, { method: 'POST', headers, body })
-        if (r.status !== 200) throw new Error(`GetAppKey ${r.status}: ${new TextDecoder().decode(r.body)}`)
-      },
-      Number(secondsArg) * 1000,
-      1000,
-    ),
-  ),
-)
+let next = 0
+/** keep-alive: worker w always uses its own client; new connection: the next certificate, round robin */
+const clientFor = (worker: number): AttestedClient =>
+  mode === 'keepalive' ? (clients[worker] as AttestedClient) : (clients[next++ % clients.length] as AttestedClient)
+async function once(worker: number): Promise<void> {
+  const r = await clientFor(worker).request(url, { method: 'POST', headers, body })
+  if (r.status !== 200) throw new Error(`GetAppKey ${r.status}: ${new TextDecoder().decode(r.body)}`)
+}
+
+/** Every worker loops until `until`; returns latencies (ms) of the calls made. */
+async function phase(until: number): Promise<number[]> {
+  const lat: number[] = []
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      while (performance.now() < until) {
+        const t = performance.now()
+        await once(w)
+        lat.push(performance.now() - t)
+      }
+    }),
+  )
+  return lat
+}
+
+await phase(performance.now() + 1000) // warm-up: connections, JIT, the server verdict cache
+process.stdout.write('{"event":"start"}\n')
+const cpu0 = process.cpuUsage()
+const start = performance.now()
+const lat = await phase(start + Number(secondsArg) * 1000)
+const seconds = (performance.now() - start) / 1000
+const cpu = process.cpuUsage(cpu0)
 for (const c of clients) c.close()
-process.stdout.write(
-  `${JSON.stringify({ lat: runs.flatMap((r) => r.lat), seconds: Math.max(...runs.map((r) => r.seconds)) })}\n`,
-)
+await trust.policy?.close()
+process.stdout.write(`${JSON.stringify({ lat, seconds, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`)

@@ -1,4 +1,7 @@
 export { concatBytes, equalBytes, isZero, padRight, utf8ToBytes } from './bytes.js'
+export type { Tlv as DerTlv } from './der.js'
+export * as der from './der.js'
+export { DerError } from './der.js'
 export { fromHex, isHex, toHex } from './hex.js'
 export { ScaleError, ScaleReader, ScaleWriter } from './scale.js'
 export { SecretBytes } from './secretBytes.js'

@@ -86,6 +86,19 @@ export class ScaleWriter {
   }
 }
 
+/** Bytes of the canonical compact encoding of v ≥ 0. */
+function compactSize(v: bigint): number {
+  if (v < 1n << 6n) return 1
+  if (v < 1n << 14n) return 2
+  if (v < 1n << 30n) return 4
+  let n = 0
+  for (let x = v; x > 0n; x >>= 8n) n++
+  return 1 + n
+}
+
+const nonCanonical = (v: number | bigint, at: number, size: number) =>
+  new ScaleError(`non-canonical compact integer at offset ${at}: ${v} must be encoded in ${size} byte(s)`)
+
 export class ScaleReader {
   #b: Uint8Array
   #off = 0
@@ -136,19 +149,33 @@ export class ScaleReader {
     this.#off += 8
     return v
   }
+  /**
+   * A compact integer, canonical only (as parity-scale-codec's `Compact<u32/u64/u128>` decode): each mode must
+   * be the smallest that fits — one byte below 2^6, two below 2^14, four below 2^30, and the big-integer mode
+   * with the fewest bytes (no zero top byte) for 2^30 and up. A value has exactly one encoding, so
+   * re-encoding what was decoded gives back the same bytes (signatures over SCALE rely on this).
+   */
   compactBig(): bigint {
+    const at = this.#off
     const first = this.u8()
     const mode = first & 3
     if (mode === 0) return BigInt(first >> 2)
-    if (mode === 1) return BigInt((first | (this.u8() << 8)) >> 2)
+    if (mode === 1) {
+      const v = (first | (this.u8() << 8)) >> 2
+      if (v < 1 << 6) throw nonCanonical(v, at, 1)
+      return BigInt(v)
+    }
     if (mode === 2) {
       this.#off -= 1
-      return BigInt(this.u32() >>> 2)
+      const v = this.u32() >>> 2
+      if (v < 1 << 14) throw nonCanonical(v, at, v < 1 << 6 ? 1 : 2)
+      return BigInt(v)
     }
     const n = (first >> 2) + 4
     const b = this.bytes(n)
     let v = 0n
     for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number)
+    if (v < 1n << 30n || b[n - 1] === 0) throw nonCanonical(v, at, compactSize(v))
     return v
   }
   /** Compact length, bounded by the bytes left so hostile prefixes cannot allocate. */

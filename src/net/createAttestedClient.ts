@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Agent, request as httpsRequest } from 'node:https'
-import type { TLSSocket } from 'node:tls'
+import { createSecureContext, type TLSSocket } from 'node:tls'
 import type { EvidenceVerifier } from '../attestation/index.js'
 import { CustosError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -13,7 +13,14 @@ export interface AttestedClientOptions {
   /** our RA-TLS client certificate (optionally followed by its chain), PEM */
   clientCertPem?: string
   clientKeyPem?: string
-  verifier: EvidenceVerifier
+  /** verifies the server's evidence; required unless `peerVerifier` is given */
+  verifier?: EvidenceVerifier
+  /**
+   * Share one server-certificate verdict cache across clients (e.g. one client per certificate, as a booting
+   * app verifies its KMS once); when set, `verifier` and `cacheTtlSeconds` are not used. `expectedUsage`
+   * is still checked on every connection.
+   */
+  peerVerifier?: PeerVerifier
   /** unix seconds */
   now: () => number
   /** required dstack usage of the server certificate (`kms:rpc` when talking to a KMS) */
@@ -28,6 +35,8 @@ export interface AttestedClientOptions {
    * is the party this client means to talk to.
    */
   authorizeServer?: ServerCheckOptions['authorizeServer']
+  /** reuse connections (default true); false opens a fresh TLS connection (full handshake) per request */
+  keepAlive?: boolean
   /** per-request socket idle timeout (default 30 s) */
   timeoutMs?: number
   /** TTL of verified server certificates across reconnects (default 60 s) */
@@ -69,24 +78,30 @@ function wrap(err: unknown): Error {
  */
 export function createAttestedClient(opts: AttestedClientOptions): AttestedClient {
   const agent = new Agent({
-    keepAlive: true,
+    keepAlive: opts.keepAlive ?? true,
     rejectUnauthorized: false,
     maxCachedSessions: 0, // full handshake per connection: the server certificate is always seen and checked
-    cert: opts.clientCertPem,
-    key: opts.clientKeyPem,
+    // one TLS context for every connection of this client (tls.connect would otherwise re-read the PEM key
+    // and certificate per connection)
+    secureContext: createSecureContext({ cert: opts.clientCertPem, key: opts.clientKeyPem }),
   })
-  const peerVerifier = new PeerVerifier({
-    verifier: opts.verifier,
-    now: opts.now,
-    expectedUsage: opts.expectedUsage,
-    ttlSeconds: opts.cacheTtlSeconds,
-    logger: opts.logger,
-  })
+  let peerVerifier = opts.peerVerifier
+  if (!peerVerifier) {
+    if (!opts.verifier) throw new TypeError('createAttestedClient needs a verifier or a peerVerifier')
+    peerVerifier = new PeerVerifier({
+      verifier: opts.verifier,
+      now: opts.now,
+      expectedUsage: opts.expectedUsage,
+      ttlSeconds: opts.cacheTtlSeconds,
+      logger: opts.logger,
+    })
+  }
+  const check: ServerCheckOptions = { ...opts, peerVerifier }
   const sockets = new WeakMap<TLSSocket, Promise<PeerIdentity | undefined>>()
   const checked = (s: TLSSocket): Promise<PeerIdentity | undefined> => {
     let p = sockets.get(s)
     if (!p) {
-      p = checkServerCertificate(s, { ...opts, peerVerifier })
+      p = checkServerCertificate(s, check)
       p.catch(() => {})
       sockets.set(s, p)
     }

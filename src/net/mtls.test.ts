@@ -26,6 +26,7 @@ import { fetchPeerCertificate } from './fetchPeerCertificate.js'
 import { PeerVerifier } from './peerVerifier.js'
 import type { RaTlsUsage } from './raTlsOids.js'
 import { raTlsReportData } from './raTlsReportData.js'
+import type { AttestedServer } from './serverCertificateCheck.js'
 import { tlsServerOptions } from './tlsServerOptions.js'
 
 const nowS = () => Math.floor(Date.now() / 1000)
@@ -88,10 +89,17 @@ interface TestServer {
 }
 
 /** https.createServer that reports the verified client identity (or the NetError code) as JSON. */
-async function startServer(p: Party, v: EvidenceVerifier): Promise<TestServer> {
+async function startServer(p: Party, v: EvidenceVerifier, chainPem?: string): Promise<TestServer> {
   const peerVerifier = new PeerVerifier({ verifier: v, now: nowS })
   const state = { handled: 0, connections: 0 }
-  const server = createServer(tlsServerOptions({ certPem: p.cert.pem, keyPem: p.keyPem, requestClientCert: true }))
+  const server = createServer(
+    tlsServerOptions({
+      certPem: p.cert.pem,
+      keyPem: p.keyPem,
+      requestClientCert: true,
+      ...(chainPem ? { chainPem } : {}),
+    }),
+  )
   server.on('secureConnection', () => state.connections++)
   server.on('request', async (req, res) => {
     state.handled++
@@ -298,6 +306,112 @@ describe('the client verifies the server before sending', () => {
     } finally {
       good.close()
       bad.close()
+      await s.close()
+    }
+  })
+
+  it('keepAlive false + one shared PeerVerifier: a fresh connection per request, the server verified once', async () => {
+    const s = await startServer(await party({ usage: 'kms:rpc' }), verifier)
+    const counted = counting(verifier)
+    const shared = new PeerVerifier({ verifier: counted, now: nowS, expectedUsage: 'kms:rpc' })
+    const clients = await Promise.all(
+      [party(), party()].map(async (pp) => {
+        const p = await pp
+        return createAttestedClient({
+          clientCertPem: p.cert.pem,
+          clientKeyPem: p.keyPem,
+          peerVerifier: shared,
+          now: nowS,
+          expectedUsage: 'kms:rpc',
+          keepAlive: false,
+        })
+      }),
+    )
+    try {
+      for (let i = 0; i < 3; i++)
+        for (const c of clients) expect((await c.request(`${s.url}/x`)).peer?.usage).toBe('kms:rpc')
+      expect(s.connections).toBe(6)
+      expect(counted.calls).toBe(1)
+    } finally {
+      for (const c of clients) c.close()
+      await s.close()
+    }
+  })
+
+  it("a shared PeerVerifier without the client's usage: the client's expectedUsage is still enforced", async () => {
+    const s = await startServer(await party({ usage: 'app:custom' }), verifier)
+    const shared = new PeerVerifier({ verifier, now: nowS })
+    const any = createAttestedClient({ peerVerifier: shared, now: nowS })
+    const kms = createAttestedClient({ peerVerifier: shared, now: nowS, expectedUsage: 'kms:rpc' })
+    try {
+      expect((await any.request(`${s.url}/x`)).status).toBe(200)
+      await expect(kms.request(`${s.url}/x`, { method: 'POST', body: 'secret' })).rejects.toMatchObject({
+        code: 'NET_WRONG_USAGE',
+      })
+      expect(s.handled).toBe(1)
+      expect(() => createAttestedClient({ now: nowS })).toThrow(TypeError)
+    } finally {
+      any.close()
+      kms.close()
+      await s.close()
+    }
+  })
+
+  it('authorizeServer sees the leaf, the chain the server sent and the verified peer', async () => {
+    const rootKeys = await generateP256KeyPair()
+    const root = await createSelfSignedCa({ keys: rootKeys, subject: { commonName: 'root' }, pathLen: 1 })
+    const leaf = await party({ usage: 'kms:rpc', issuer: { cert: root, keys: rootKeys } })
+    const s = await startServer(leaf, verifier, root.pem)
+    const seen: AttestedServer[] = []
+    const c = createAttestedClient({ verifier, now: nowS, authorizeServer: (srv) => void seen.push(srv) })
+    const refusing = createAttestedClient({
+      verifier,
+      now: nowS,
+      authorizeServer: () => {
+        throw new NetError('NET_BAD_CERT', 'not this one')
+      },
+    })
+    try {
+      expect((await c.request(`${s.url}/x`)).status).toBe(200)
+      expect(seen).toHaveLength(1)
+      expect(seen[0]!.certDer).toEqual(leaf.cert.der)
+      expect(seen[0]!.chainDer).toEqual([root.der])
+      expect(toHex(seen[0]!.peer!.spki)).toBe(toHex(leaf.spki))
+      await expect(refusing.request(`${s.url}/x`, { method: 'POST', body: 'x' })).rejects.toMatchObject({
+        shortMessage: 'not this one',
+      })
+      expect(s.handled).toBe(1)
+    } finally {
+      c.close()
+      refusing.close()
+      await s.close()
+    }
+  })
+
+  it('pinned root CA through an intermediate the server sends', async () => {
+    const rootKeys = await generateP256KeyPair()
+    const root = await createSelfSignedCa({ keys: rootKeys, subject: { commonName: 'root' }, pathLen: 1 })
+    const midKeys = await generateP256KeyPair()
+    const mid = await createRaTlsCertificate({
+      keys: midKeys,
+      subject: 'intermediate',
+      ca: { pathLen: 0 },
+      issuer: { cert: root, privateKey: rootKeys.privateKey },
+    })
+    const leaf = await party({ usage: 'kms:rpc', issuer: { cert: mid, keys: midKeys } })
+    const s = await startServer(leaf, verifier, mid.pem)
+    const seen: AttestedServer[] = []
+    const c = createAttestedClient({
+      verifier,
+      now: nowS,
+      pinnedRootCaPem: root.pem,
+      authorizeServer: (srv) => void seen.push(srv),
+    })
+    try {
+      expect((await c.request(`${s.url}/x`)).status).toBe(200)
+      expect(seen[0]!.chainDer).toEqual([mid.der])
+    } finally {
+      c.close()
       await s.close()
     }
   })

@@ -1,9 +1,9 @@
+import { createHash } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
-import { sha256 } from '@noble/hashes/sha2'
 import type { EvidenceVerifier } from '../attestation/index.js'
-import { toHex } from '../crypto/index.js'
 import { type Logger, nullLogger } from '../log.js'
 import { NetError } from './errors.js'
+import type { RaTlsCertificateInfo } from './readRaTlsCertificate.js'
 import type { PeerIdentity } from './types.js'
 import { verifyRaTlsCertificate } from './verifyRaTlsCertificate.js'
 
@@ -63,10 +63,14 @@ export class PeerVerifier {
     return this.verifyCertificate(new Uint8Array(cert.raw))
   }
 
-  /** Verify one DER certificate, using the TTL cache. */
-  verifyCertificate(der: Uint8Array): Promise<PeerIdentity> {
+  /**
+   * Verify one certificate, using the TTL cache: its DER, or what `readRaTlsCertificate` read from it (then the
+   * certificate is not parsed again; a cache hit does not parse it at all).
+   */
+  verifyCertificate(cert: Uint8Array | RaTlsCertificateInfo): Promise<PeerIdentity> {
     const now = this.#opts.now()
-    const key = toHex(sha256(der))
+    const der = cert instanceof Uint8Array ? cert : cert.der
+    const key = createHash('sha256').update(der).digest('hex')
     const hit = this.#cache.get(key)
     if (hit && hit.expires > now) {
       this.#cache.delete(key) // refresh LRU position
@@ -74,7 +78,7 @@ export class PeerVerifier {
       return hit.result
     }
     if (hit) this.#cache.delete(key)
-    const result = this.#verify(der, now)
+    const result = this.#verify(cert, der, now)
     const entry = { expires: now + (this.#opts.ttlSeconds ?? 60), result }
     this.#cache.set(key, entry)
     result.catch(() => {
@@ -89,9 +93,11 @@ export class PeerVerifier {
     return result
   }
 
-  async #verify(der: Uint8Array, now: number): Promise<PeerIdentity> {
+  async #verify(cert: Uint8Array | RaTlsCertificateInfo, der: Uint8Array, now: number): Promise<PeerIdentity> {
     try {
-      const v = await verifyRaTlsCertificate(der, this.#opts.verifier, now, { expectedUsage: this.#opts.expectedUsage })
+      const v = await verifyRaTlsCertificate(cert, this.#opts.verifier, now, {
+        expectedUsage: this.#opts.expectedUsage,
+      })
       const peer: PeerIdentity = { identity: v.identity, spki: v.spki, certDer: der }
       if (v.usage !== undefined) peer.usage = v.usage
       if (v.appId) peer.appId = v.appId

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import { isSignedBy, pemToDer } from '../crypto/index.js'
 import { NetError } from './errors.js'
@@ -29,13 +30,20 @@ export interface AttestedServer {
   peer: PeerIdentity | undefined
 }
 
-/** Resolves once the client-side TLS handshake on `socket` is done. */
-export function handshakeDone(socket: TLSSocket): Promise<void> {
-  if (socket.getPeerX509Certificate()) return Promise.resolve()
+/**
+ * The server's leaf certificate once the client-side TLS handshake on `socket` is done.
+ * `getPeerX509Certificate()` is called exactly once after the handshake: on a client socket Node (20) removes
+ * the leaf from OpenSSL's peer chain when building it, so a second call (or `getPeerCertificate`) sees nothing.
+ */
+export function serverLeafCertificate(socket: TLSSocket): Promise<X509Certificate> {
+  const early = socket.getPeerX509Certificate() // undefined (and nothing consumed) before the handshake
+  if (early) return Promise.resolve(early)
   return new Promise((resolve, reject) => {
     const onOk = () => {
       socket.off('close', onClose)
-      resolve()
+      const x = socket.getPeerX509Certificate()
+      if (x) resolve(x)
+      else reject(new NetError('NET_BAD_CERT', 'the server presented no certificate'))
     }
     const onClose = () => {
       socket.off('secureConnect', onOk)
@@ -46,15 +54,15 @@ export function handshakeDone(socket: TLSSocket): Promise<void> {
   })
 }
 
-/** DER certificates the server presented after its leaf (from `getPeerCertificate(true)`). */
-function presentedChain(socket: TLSSocket, leafDer: Uint8Array): Uint8Array[] {
+/** DER certificates the server presented after its leaf, in issuer order (Node links them while reading the leaf). */
+function presentedChain(leaf: X509Certificate, leafDer: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = []
-  let c = socket.getPeerCertificate(true)
-  for (let i = 0; i < 8 && c?.issuerCertificate && c.issuerCertificate !== c; i++) {
-    c = c.issuerCertificate
+  let c = leaf.issuerCertificate
+  for (let i = 0; i < 8 && c; i++) {
     const der = new Uint8Array(c.raw)
-    if (Buffer.compare(der, leafDer) === 0) break
+    if (Buffer.compare(der, leafDer) === 0 || out.some((d) => Buffer.compare(d, der) === 0)) break
     out.push(der)
+    c = c.issuerCertificate
   }
   return out
 }
@@ -72,18 +80,20 @@ async function chainsToRoot(leaf: Uint8Array, chain: Uint8Array[], root: Uint8Ar
   return false
 }
 
-/** Check the server side of a fresh client connection: pin (if any), then RA-TLS evidence. */
+/**
+ * Check the server side of a fresh client connection: pin (if any), then RA-TLS evidence. The certificate is
+ * read once here and handed to the PeerVerifier as read (a cached verdict does not read it again).
+ */
 export async function checkServerCertificate(
   socket: TLSSocket,
   opts: ServerCheckOptions,
 ): Promise<PeerIdentity | undefined> {
-  await handshakeDone(socket)
-  const x = socket.getPeerX509Certificate()
-  if (!x) throw new NetError('NET_BAD_CERT', 'the server presented no certificate')
+  const x = await serverLeafCertificate(socket)
   const der = new Uint8Array(x.raw)
+  const chainDer = presentedChain(x, der)
   if (opts.pinnedRootCaPem) {
     const root = pemToDer(opts.pinnedRootCaPem, 'CERTIFICATE')
-    if (!(await chainsToRoot(der, presentedChain(socket, der), root))) {
+    if (!(await chainsToRoot(der, chainDer, root))) {
       throw new NetError('NET_BAD_CERT', 'the server certificate does not chain to the pinned root CA')
     }
   }
@@ -91,15 +101,16 @@ export async function checkServerCertificate(
   let peer: PeerIdentity | undefined
   if (!info.attestation && !info.legacy) {
     if (!opts.allowUnattested) throw new NetError('NET_NO_ATTESTATION', 'the server certificate carries no attestation')
-    if (opts.expectedUsage !== undefined && info.usage !== opts.expectedUsage) {
-      throw new NetError('NET_WRONG_USAGE', `the server certificate usage is not "${opts.expectedUsage}"`, {
-        expected: opts.expectedUsage,
-        actual: info.usage ?? '',
-      })
-    }
   } else {
-    peer = await opts.peerVerifier.verifyCertificate(der)
+    peer = await opts.peerVerifier.verifyCertificate(info)
   }
-  if (opts.authorizeServer) await opts.authorizeServer({ certDer: der, chainDer: presentedChain(socket, der), peer })
+  // the PeerVerifier (possibly shared, with its own expectedUsage) checked its usage; this client's is checked here
+  if (opts.expectedUsage !== undefined && info.usage !== opts.expectedUsage) {
+    throw new NetError('NET_WRONG_USAGE', `the server certificate usage is not "${opts.expectedUsage}"`, {
+      expected: opts.expectedUsage,
+      actual: info.usage ?? '',
+    })
+  }
+  if (opts.authorizeServer) await opts.authorizeServer({ certDer: der, chainDer, peer })
   return peer
 }

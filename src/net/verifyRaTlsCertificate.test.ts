@@ -13,6 +13,7 @@ import { encodeRaTlsExtensionValue } from './raTlsExtension.js'
 import { legacyToAttestation } from './raTlsLegacy.js'
 import { RATLS_OID } from './raTlsOids.js'
 import { raTlsReportData } from './raTlsReportData.js'
+import { type RaTlsCertificateInfo, readRaTlsCertificate } from './readRaTlsCertificate.js'
 import { verifyRaTlsCertificate } from './verifyRaTlsCertificate.js'
 
 const APP_ID = new Uint8Array(20).fill(0xa1)
@@ -38,6 +39,24 @@ describe('verifyRaTlsCertificate', () => {
     expect(toHex(v.identity.reportData)).toBe(toHex(raTlsReportData(id.spki)))
     expect(toHex(v.spki)).toBe(toHex(id.spki))
     expect([v.usage, v.appId]).toEqual(['kms:rpc', APP_ID])
+  })
+
+  it('accepts what readRaTlsCertificate already read, without parsing the certificate again', async () => {
+    const id = await createRaTlsIdentity({ tee, subject: 'kms.example', usage: 'kms:rpc', appId: APP_ID })
+    const read = readRaTlsCertificate(id.cert.der)
+    // the full X.509 parse is never needed on this path
+    const info = Object.defineProperty({ ...read }, 'cert', {
+      get: () => {
+        throw new Error('full parse used')
+      },
+    }) as RaTlsCertificateInfo
+    const v = await verifyRaTlsCertificate(info, verifier, now(), { expectedUsage: 'kms:rpc' })
+    expect(toHex(v.spki)).toBe(toHex(id.spki))
+    expect([v.usage, v.appId, v.identity.platform]).toEqual(['kms:rpc', APP_ID, 'simulated'])
+    await expect(verifyRaTlsCertificate(info, verifier, now() + 20 * 365 * 86400)).rejects.toMatchObject({
+      code: 'NET_BAD_CERT',
+      shortMessage: 'the peer certificate is outside its validity period',
+    })
   })
 
   it('passes expectedReportData = raTlsReportData(SPKI) to the verifier', async () => {

@@ -5,7 +5,7 @@ import { CustosError } from '../errors.js'
 import { NetError } from './errors.js'
 import { legacyToAttestation } from './raTlsLegacy.js'
 import { raTlsReportData } from './raTlsReportData.js'
-import { readRaTlsCertificate } from './readRaTlsCertificate.js'
+import { type RaTlsCertificateInfo, readRaTlsCertificate } from './readRaTlsCertificate.js'
 
 export interface VerifyRaTlsOptions {
   /** require this dstack special usage (ext .1.4), e.g. `kms:rpc` for a KMS server cert */
@@ -25,19 +25,20 @@ export interface RaTlsVerified {
  * Verify a dstack RA-TLS certificate (dstack `verify_with_ra_pubkey`): the embedded attestation must commit to
  * `sha512("ratls-cert:" ‖ SPKI)` and the platform verifier must accept it with that expected report_data.
  * Does not check the certificate's issuer: the attestation is what is trusted (dstack mTLS `mandatory=false`).
+ * `cert` is the DER certificate, or what `readRaTlsCertificate` already read from it (parse once per connection).
  * `now` is unix seconds.
  */
 export async function verifyRaTlsCertificate(
-  der: Uint8Array,
+  cert: Uint8Array | RaTlsCertificateInfo,
   verifier: EvidenceVerifier,
   now: number,
   opts: VerifyRaTlsOptions = {},
 ): Promise<RaTlsVerified> {
-  const info = readRaTlsCertificate(der)
-  if (!opts.ignoreValidity && (now < info.cert.notBefore || now > info.cert.notAfter)) {
+  const info = cert instanceof Uint8Array ? readRaTlsCertificate(cert) : cert
+  if (!opts.ignoreValidity && (now < info.notBefore || now > info.notAfter)) {
     throw new NetError('NET_BAD_CERT', 'the peer certificate is outside its validity period', {
-      notBefore: info.cert.notBefore,
-      notAfter: info.cert.notAfter,
+      notBefore: info.notBefore,
+      notAfter: info.notAfter,
     })
   }
   if (opts.expectedUsage !== undefined && info.usage !== opts.expectedUsage) {
