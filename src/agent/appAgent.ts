@@ -34,8 +34,6 @@ export interface AppAgentOptions extends GuestListenOptions {
   vmConfig?: string
   /** request the dstack demo certificate (Info.app_cert) at start; default true */
   demoCert?: boolean
-  /** test seam: replaces the KMS client */
-  kmsClient?: AgentKmsClient
 }
 
 export interface AppAgentEndpoints {
@@ -62,16 +60,14 @@ export class AppAgent {
     this.#opts = opts
     this.#log = (opts.logger ?? nullLogger).child({ module: 'agent' })
     this.#now = opts.now ?? (() => Math.floor(Date.now() / 1000))
-    this.#kms =
-      opts.kmsClient ??
-      createAgentKmsClient({
-        tee: opts.tee,
-        kmsUrl: opts.kmsUrl,
-        verifier: opts.verifier,
-        trust: opts.kmsTrust,
-        now: this.#now,
-        logger: this.#log,
-      })
+    this.#kms = createAgentKmsClient({
+      tee: opts.tee,
+      kmsUrl: opts.kmsUrl,
+      verifier: opts.verifier,
+      trust: opts.kmsTrust,
+      now: this.#now,
+      logger: this.#log,
+    })
   }
 
   /** true once the app keys are held */

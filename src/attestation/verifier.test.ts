@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodeVersionedAttestation } from './dstack/index.js'
 import type { Attestation, EvidenceVerifier, Identity } from './types.js'
 import { createVerifier } from './verifier.js'
 
+const VECTORS = resolve(import.meta.dirname, '../../../shared/vectors')
+
 const tdx: Attestation = {
-  quote: { type: 'tdx', quote: new Uint8Array(readFileSync('../shared/vectors/dcap/tdx_quote')), eventLog: [] },
+  quote: { type: 'tdx', quote: new Uint8Array(readFileSync(resolve(VECTORS, 'dcap/tdx_quote'))), eventLog: [] },
   runtimeEvents: [],
   reportData: new Uint8Array(64),
   config: '',
 }
 const nitro = decodeVersionedAttestation(
-  new Uint8Array(readFileSync('../shared/vectors/nitro/dstack_nitro_attestation.bin')),
+  new Uint8Array(readFileSync(resolve(VECTORS, 'nitro/dstack_nitro_attestation.bin'))),
 )
 const fake = (tag: string): EvidenceVerifier & { calls: number } => {
   const v = {

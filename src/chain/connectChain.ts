@@ -1,6 +1,6 @@
 import { type Address, type Chain, createPublicClient, http, isAddress, type PublicClient, type Transport } from 'viem'
 import { ChainError } from './errors.js'
-import { localChain } from './startLocalEvm.js'
+import { localChain } from './localChain.js'
 
 export interface ConnectChainOptions {
   rpcUrl: string

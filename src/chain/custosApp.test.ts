@@ -1,12 +1,11 @@
 import { type Address, parseEventLogs } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deployContract, type LocalCustos, startLocalCustos } from '../devchain/index.js'
+import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosAppAbi, custosKmsAbi } from './abis.js'
 import { toAppBootInfo } from './appBootInfo.js'
 import { confirmTx } from './chainErrors.js'
 import { appRegistry } from './contracts.js'
-import { deployContract } from './deployContracts.js'
-import { type LocalCustos, startLocalCustos } from './startLocalCustos.js'
-import { events, expectRevert, h32 } from './testKit.js'
 
 const OS = h32(0x05)
 const COMPOSE = h32(0xc0)

@@ -1,10 +1,9 @@
 import type { Address, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type CommitteeMemberInput, deployContract, type LocalCustos, startLocalCustos } from '../devchain/index.js'
+import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosCommitteeAbi } from './abis.js'
 import { committeeContract } from './contracts.js'
-import { type CommitteeMemberInput, deployContract } from './deployContracts.js'
-import { type LocalCustos, startLocalCustos } from './startLocalCustos.js'
-import { events, expectRevert, h32 } from './testKit.js'
 
 const CODE = h32(0xc0de)
 const member = (lc: LocalCustos, i: number): CommitteeMemberInput => ({

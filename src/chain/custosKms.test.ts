@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LocalCustos, startLocalCustos } from '../devchain/index.js'
+import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosKmsAbi } from './abis.js'
 import { toAppBootInfo } from './appBootInfo.js'
 import { kmsRegistry } from './contracts.js'
-import { type LocalCustos, startLocalCustos } from './startLocalCustos.js'
-import { events, expectRevert, h32 } from './testKit.js'
 
 const MR = h32(0xa1)
 const OS = h32(0xb2)

@@ -1,13 +1,11 @@
 import { type Address, encodeFunctionData } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEV_PRIVATE_KEYS, deployContract, type LocalCustos, startLocalCustos } from '../devchain/index.js'
+import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosKmsAbi, custosMultisigAbi } from './abis.js'
 import { confirmTx } from './chainErrors.js'
 import { multisigContract } from './contracts.js'
-import { deployContract } from './deployContracts.js'
-import { DEV_PRIVATE_KEYS } from './devAccounts.js'
-import { type LocalCustos, startLocalCustos } from './startLocalCustos.js'
-import { events, expectRevert, h32 } from './testKit.js'
 
 describe('CustosMultisig as the KMS owner (2-of-3)', () => {
   let lc: LocalCustos

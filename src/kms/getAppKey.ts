@@ -1,5 +1,5 @@
 import { equalBytes, toHex } from '../crypto/index.js'
-import { deriveDiskCryptKey, deriveEnvCryptKey } from './crypto/index.js'
+import { deriveAppKeys } from './crypto/index.js'
 import { KmsError } from './errors.js'
 import { ensureAppAllowed, ensureSelfAllowed, requirePeer } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
@@ -32,13 +32,21 @@ export const getAppKey = (kms: KmsService) =>
       const decision = await ensureAppAllowed(kms.deps, identity)
       if (identity.instanceId.length !== 0 && identity.instanceId.length !== 20)
         throw new KmsError('KMS_BAD_INPUT', `instance id must be empty or 20 bytes, got ${identity.instanceId.length}`)
-      const k256 = kms.appK256.get(m.rootK256Key, identity.appId)
-      const keys = {
-        diskCryptKey: deriveDiskCryptKey(m.rootCaKey.expose(), identity.appId, identity.instanceId),
-        envCryptKey: deriveEnvCryptKey(m.rootCaKey.expose(), identity.appId),
-        k256Key: k256.key.expose(),
-        k256Signature: k256.signature,
-      }
+      if (identity.appId.length !== 20)
+        throw new KmsError('KMS_BAD_INPUT', `app id must be 20 bytes, got ${identity.appId.length}`)
+      // The k256 half comes from the per-app LRU (same bytes as deriveAppK256Key, computed once per app).
+      const keys = deriveAppKeys(
+        {
+          rootCaScalar: m.rootCaKey.expose(),
+          rootK256Scalar: m.rootK256Key.expose(),
+          appId: identity.appId,
+          instanceId: identity.instanceId,
+        },
+        (_root, appId) => {
+          const k256 = kms.appK256.get(m.rootK256Key, appId)
+          return { key: k256.key.expose(), signature: k256.signature }
+        },
+      )
       kms.deps.logger.info(
         { appId: toHex(identity.appId), instanceId: toHex(identity.instanceId) },
         'app keys released',

@@ -1,19 +1,7 @@
 import { type Address, bytesToHex, getAddress, type Hex, pad, zeroHash } from 'viem'
 import type { Identity } from '../attestation/index.js'
-import {
-  appRegistry,
-  ChainError,
-  type CommitteeMemberInput,
-  compileContracts,
-  confirmTx,
-  deployContract,
-  deployContracts,
-  kmsRegistry,
-  type LocalEvm,
-  serveLocalEvmHttp,
-  startLocalEvm,
-  toAppBootInfo,
-} from '../chain/index.js'
+import { appRegistry, ChainError, confirmTx, kmsRegistry, toAppBootInfo } from '../chain/index.js'
+import type { CommitteeMemberInput, LocalEvm, LocalEvmHttp } from '../devchain/index.js'
 
 export interface DevnetChainOptions {
   /** the devnet's KMS nodes (their OS image, mr_aggregated, device and TCB status are allowed) */
@@ -78,9 +66,13 @@ async function pinApp(evm: LocalEvm, template: Address, target: Address, owner: 
 export async function startDevnetChain(opts: DevnetChainOptions): Promise<DevnetChain> {
   const say = opts.progress ?? (() => {})
   if (opts.kms.length === 0) throw new ChainError('CHAIN_BAD_INPUT', 'startDevnetChain needs at least one KMS identity')
+  // The dev tooling (EDR, solc) is loaded here, for `custos dev --chain` only: `custos start` never loads it.
+  const { compileContracts, deployContract, deployContracts, serveLocalEvmHttp, startLocalEvm } = await import(
+    '../devchain/index.js'
+  )
   const { artifacts } = await compileContracts()
   const evm = await startLocalEvm()
-  let http: Awaited<ReturnType<typeof serveLocalEvmHttp>> | undefined
+  let http: LocalEvmHttp | undefined
   try {
     http = await serveLocalEvmHttp(evm, { port: opts.port ?? 0, host: '127.0.0.1' })
     say(`chain: local EVM (EDR, chain ${evm.chainId}) at ${http.url}`)

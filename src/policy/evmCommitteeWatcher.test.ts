@@ -1,13 +1,7 @@
 import type { Address, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type CommitteeMemberInput,
-  committeeContract,
-  confirmTx,
-  deployContract,
-  type LocalCustos,
-  startLocalCustos,
-} from '../chain/index.js'
+import { committeeContract, confirmTx } from '../chain/index.js'
+import { type CommitteeMemberInput, deployContract, type LocalCustos, startLocalCustos } from '../devchain/index.js'
 import { memoryLogger } from '../log.js'
 import { type CommitteeEvent, readCommittee, watchCommittee } from './evmCommitteeWatcher.js'
 import { EvmPolicy } from './evmPolicy.js'

@@ -3,16 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { type Address, createPublicClient, custom, type Hex, type PublicClient, pad, parseEventLogs, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Identity } from '../attestation/index.js'
-import {
-  appRegistry,
-  confirmTx,
-  custosKmsAbi,
-  type LocalCustos,
-  type LocalEvmHttp,
-  serveLocalEvmHttp,
-  startLocalCustos,
-} from '../chain/index.js'
+import { appRegistry, confirmTx, custosKmsAbi } from '../chain/index.js'
 import { fromHex } from '../crypto/index.js'
+import { type LocalCustos, type LocalEvmHttp, serveLocalEvmHttp, startLocalCustos } from '../devchain/index.js'
 import { memoryLogger } from '../log.js'
 import { EVM_RPC_UNREACHABLE, EvmPolicy } from './evmPolicy.js'
 

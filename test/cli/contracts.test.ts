@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { registerContractsCommand } from '../../src/cli/contracts/command.js'
 import {
   DEV_PRIVATE_KEYS,
   type LocalEvm,
   type LocalEvmHttp,
   serveLocalEvmHttp,
   startLocalEvm,
-} from '../../src/chain/index.js'
-import { registerContractsCommand } from '../../src/cli/contractsCommand.js'
+} from '../../src/devchain/index.js'
 import { CustosError } from '../../src/errors.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')

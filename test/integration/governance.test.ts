@@ -9,16 +9,9 @@ import { join, resolve } from 'node:path'
 import { type Address, type Hex, parseEventLogs } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Identity } from '../../src/attestation/index.js'
-import {
-  appRegistry,
-  confirmTx,
-  custosKmsAbi,
-  type LocalCustos,
-  type LocalEvmHttp,
-  serveLocalEvmHttp,
-  startLocalCustos,
-} from '../../src/chain/index.js'
+import { appRegistry, confirmTx, custosKmsAbi } from '../../src/chain/index.js'
 import { toHex } from '../../src/crypto/index.js'
+import { type LocalCustos, type LocalEvmHttp, serveLocalEvmHttp, startLocalCustos } from '../../src/devchain/index.js'
 import { nullLogger } from '../../src/log.js'
 import {
   type Config,

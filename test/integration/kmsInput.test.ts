@@ -4,18 +4,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAttestedCert } from '../../src/kms/index.js'
 import { nullLogger } from '../../src/log.js'
+import { type AttestedClient, createAttestedClient } from '../../src/net/index.js'
 import { type Devnet, loadConfig, type RunningNode, startDevnet, startNode } from '../../src/node/index.js'
+import { createPlatform, verifierFor } from '../../src/node/platform.js'
 import { rawRequest } from '../support/http.js'
 
 let home: string
 let net: Devnet
 let fresh: RunningNode
+/** The devnet demo app over mutual attested TLS: GetAppKey/GetKmsKey get past "no attestation" to the body. */
+let app: AttestedClient
 
 const MAIN = ['GetMeta', 'GetAppKey', 'GetKmsKey', 'GetAppEnvEncryptPubKey', 'GetTempCaCert', 'SignCert']
 const ONBOARD = ['Bootstrap', 'Onboard', 'GetAttestationInfo', 'Finish']
-/** Methods whose input is google.protobuf.Empty: dstack ignores their body, so only unparseable JSON is an error. */
-const EMPTY_INPUT = new Set(['GetMeta', 'GetTempCaCert', 'GetAttestationInfo', 'Finish'])
 
 const BAD_BODIES: Array<[string, string]> = [
   ['bad JSON', '{"api_version": 1,'],
@@ -29,6 +32,98 @@ const BAD_BODIES: Array<[string, string]> = [
   ['null', 'null'],
 ]
 
+/** [status, error code]; 200 carries the name of a field the success body must have. */
+type Outcome = readonly [200, string] | readonly [400, string]
+const BAD_JSON = [400, 'RPC_BAD_JSON'] as const
+const INVALID = [400, 'RPC_INVALID_INPUT'] as const
+/** google.protobuf.Empty input: dstack ignores the body, so only unparseable JSON is an error. */
+const emptyInput = (field: string): Record<string, Outcome> => ({
+  'bad JSON': BAD_JSON,
+  'JSON array': [200, field],
+  'wrong types': [200, field],
+  'bad hex': [200, field],
+  'negative and huge numbers': [200, field],
+  null: [200, field],
+})
+/**
+ * What each method answers to each body. Fields a method does not have are ignored (serde's default, as in
+ * dstack), so a body whose only "bad" fields belong to other methods is a valid request for this one.
+ */
+const EXPECTED: Record<string, Record<string, Outcome>> = {
+  GetMeta: emptyInput('ca_cert'),
+  GetTempCaCert: emptyInput('temp_ca_cert'),
+  GetAttestationInfo: emptyInput('device_id'),
+  GetAppKey: {
+    'bad JSON': BAD_JSON,
+    'JSON array': INVALID,
+    'wrong types': INVALID,
+    'bad hex': [200, 'disk_crypt_key'], // no GetAppKey field in it: the demo app gets its keys
+    'negative and huge numbers': INVALID,
+    null: INVALID,
+  },
+  GetKmsKey: {
+    'bad JSON': BAD_JSON,
+    'JSON array': INVALID,
+    'wrong types': INVALID,
+    // valid GetKmsKeyRequests (no field of it is set): refused because the caller is an app, not a KMS
+    'bad hex': [400, 'KMS_KMS_NOT_ALLOWED'],
+    'negative and huge numbers': [400, 'KMS_KMS_NOT_ALLOWED'],
+    null: INVALID,
+  },
+  GetAppEnvEncryptPubKey: {
+    'bad JSON': BAD_JSON,
+    'JSON array': INVALID,
+    'wrong types': INVALID,
+    'bad hex': INVALID,
+    'negative and huge numbers': [400, 'KMS_BAD_APP_ID'], // no app_id: empty, not 20 bytes
+    null: INVALID,
+  },
+  SignCert: {
+    'bad JSON': BAD_JSON,
+    'JSON array': INVALID,
+    'wrong types': INVALID,
+    'bad hex': INVALID,
+    'negative and huge numbers': INVALID,
+    null: INVALID,
+  },
+  Bootstrap: {
+    'bad JSON': BAD_JSON,
+    'JSON array': INVALID,
+    'wrong types': INVALID,
+    'bad hex': [400, 'KMS_BAD_DOMAIN'], // no domain: empty
+    'negative and huge numbers': [400, 'KMS_BAD_DOMAIN'],
+    null: INVALID,
+  },
+  Onboard: {
+    'bad JSON': BAD_JSON,
+    'JSON array': INVALID,
+    'wrong types': INVALID,
+    'bad hex': [400, 'KMS_BAD_DOMAIN'],
+    'negative and huge numbers': [400, 'KMS_BAD_DOMAIN'],
+    null: INVALID,
+  },
+  // Empty input, but this fresh node has no keys to finish with
+  Finish: {
+    'bad JSON': BAD_JSON,
+    'JSON array': [400, 'KMS_NOT_READY'],
+    'wrong types': [400, 'KMS_NOT_READY'],
+    'bad hex': [400, 'KMS_NOT_READY'],
+    'negative and huge numbers': [400, 'KMS_NOT_READY'],
+    null: [400, 'KMS_NOT_READY'],
+  },
+}
+
+/** POST a raw JSON body: on the main listener as the attested demo app, on the onboard listener in plain HTTP. */
+async function post(url: string, body: string): Promise<{ status: number; json: unknown }> {
+  const headers = { 'content-type': 'application/json' }
+  if (url.startsWith('https:')) {
+    const r = await app.request(url, { method: 'POST', body, headers })
+    return { status: r.status, json: JSON.parse(new TextDecoder().decode(r.body)) }
+  }
+  const r = await rawRequest(url, { body, headers })
+  return { status: r.status, json: r.json() }
+}
+
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'custos-kms-input-'))
   net = await startDevnet({ home, nodes: 1, basePort: 0, logger: nullLogger })
@@ -38,9 +133,25 @@ beforeAll(async () => {
     kms: { auto_bootstrap_domain: '', max_body_bytes: 64 * 1024 },
   })
   fresh = await startNode(cfg, { dev: true, logger: nullLogger })
+  const appCfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
+  const now = () => Math.floor(Date.now() / 1000)
+  const cert = await createAttestedCert({
+    tee: await createPlatform(appCfg),
+    subject: 'RA-TLS TEMP Cert',
+    clientAuth: true,
+    now: now(),
+  })
+  app = createAttestedClient({
+    verifier: await verifierFor(appCfg),
+    now,
+    expectedUsage: 'kms:rpc',
+    clientCertPem: cert.certPem,
+    clientKeyPem: cert.keyPem,
+  })
 }, 120_000)
 
 afterAll(async () => {
+  app?.close()
   await fresh?.close()
   await net?.close()
   if (home) rmSync(home, { recursive: true, force: true })
@@ -51,16 +162,21 @@ describe.each([
   ['onboard (HTTP)', () => fresh.onboard!.url, ONBOARD],
 ])('%s', (_name, base, methods) => {
   for (const method of methods as string[]) {
-    it.each(BAD_BODIES)(`${method}: %s → 4xx (or ignored for Empty input)`, async (what, body) => {
-      const r = await rawRequest(`${base()}/prpc/${method}?json`, {
-        body,
-        headers: { 'content-type': 'application/json' },
+    for (const [what, body] of BAD_BODIES) {
+      const [status, detail] = EXPECTED[method]![what]!
+      it(`${method}: ${what} → ${status} ${status === 200 ? '(body ignored)' : detail}`, async () => {
+        const r = await post(`${base()}/prpc/${method}?json`, body)
+        expect(r.status).toBe(status)
+        const json = r.json as Record<string, unknown>
+        if (status === 200) {
+          expect(json[detail]).toEqual(expect.any(String))
+          expect(json['error']).toBeUndefined()
+        } else {
+          expect(json['code']).toBe(detail)
+          expect(json['error']).toEqual(expect.any(String))
+        }
       })
-      expect(r.status).toBeLessThan(500)
-      if (EMPTY_INPUT.has(method) && what !== 'bad JSON') return
-      expect(r.status).toBeGreaterThanOrEqual(400)
-      expect(typeof (r.json() as { error: unknown }).error).toBe('string')
-    })
+    }
 
     it(`${method}: oversize body → 413`, async () => {
       const big = JSON.stringify({ vm_config: 'x'.repeat(3 * 1024 * 1024) })
@@ -107,6 +223,7 @@ describe('onboard inputs', () => {
         headers: { 'content-type': 'application/json' },
       })
       expect(r.status).toBe(400)
+      expect((r.json() as { code: string }).code).toBe('KMS_BAD_INPUT')
     }
     expect(fresh.kms.ready).toBe(false)
   })

@@ -137,6 +137,8 @@ describe('stored KMS material', () => {
         )
         .run()
     })
-    await expect(startNode(cfg, { dev: true, logger: nullLogger })).rejects.toThrow()
+    await expect(startNode(cfg, { dev: true, logger: nullLogger })).rejects.toMatchObject({
+      code: 'STORE_UNSEAL_FAILED',
+    })
   })
 })

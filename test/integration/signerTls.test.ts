@@ -79,8 +79,11 @@ describe('signer TLS', () => {
   })
 
   it('refuses a client without a certificate, or with one from another CA', async () => {
-    await expect(upcheck()).rejects.toThrow()
-    await expect(upcheck(stranger)).rejects.toThrow()
+    // no certificate: OpenSSL itself refuses the handshake with a TLS 1.3 certificate_required alert
+    await expect(upcheck()).rejects.toMatchObject({ code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' })
+    // a certificate from another CA: Node checks the chain after the handshake and destroys the socket, so the
+    // client sees a reset (EPIPE instead if it is still writing the request when the reset arrives)
+    await expect(upcheck(stranger)).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) })
   })
 
   it('without clientCaPem no client certificate is requested', () => {

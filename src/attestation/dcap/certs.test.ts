@@ -20,7 +20,7 @@ beforeAll(async () => {
  * the first PEM block it finds inside them.
  */
 async function forgedLeafWrapping(genuine: x509.X509Certificate): Promise<Uint8Array> {
-  const k = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair
+  const k = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as webcrypto.CryptoKeyPair
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: '0badc0de',
     subject: 'CN=Test SGX PCK Certificate, O=Custos Test',

@@ -13,7 +13,8 @@ import { parseQuote } from '../quote/parseQuote.js'
 import type { Collateral } from './collateral.js'
 import { SGX_EXTENSION_OID } from './pckExtension.js'
 
-export const VECTORS = resolve(process.cwd(), '../shared/vectors/dcap')
+/** ../shared/vectors/dcap of the repo root, found from this file (not the working directory). */
+export const VECTORS = resolve(import.meta.dirname, '../../../../shared/vectors/dcap')
 export const PINNED = { sgx_quote: 1751624924, tdx_quote: 1751624655, tdx_quote_outdated: 1772323200 } as const
 export type VectorName = keyof typeof PINNED
 

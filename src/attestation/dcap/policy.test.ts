@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SgxReportBody, TdReportBody } from '../quote/types.js'
-import { children, readTop, serialHexOf, smallIntOf, TAG, timeOf } from './der.js'
+import { children, DerError, readTop, serialHexOf, smallIntOf, TAG, timeOf } from './der.js'
 import { DcapError } from './errors.js'
 import { checkReportPolicy } from './reportPolicy.js'
 import { mergeTcb } from './tcbStatus.js'
@@ -96,9 +96,19 @@ describe('DER reader', () => {
     const int = Uint8Array.from([0x02, 3, 0x00, 0xd0, 0xe8])
     expect(serialHexOf(int, readTop(int))).toBe('d0e8')
     expect(smallIntOf(int, readTop(int))).toBe(0xd0e8)
-    expect(() => readTop(Uint8Array.from([0x30, 5, 1, 2]))).toThrow()
-    expect(() => readTop(Uint8Array.from([0x04, 0x81, 0x01, 0]))).toThrow()
-    expect(() => readTop(Uint8Array.from([0x04, 1, 0, 0]))).toThrow()
+    // DerError carries no code (callers map it to their own); check the class and the reason
+    const derError = (bytes: number[]) => {
+      try {
+        readTop(Uint8Array.from(bytes))
+      } catch (e) {
+        expect(e).toBeInstanceOf(DerError)
+        return (e as DerError).message
+      }
+      return 'NO_ERROR'
+    }
+    expect(derError([0x30, 5, 1, 2])).toBe('TLV at 0 overruns its container')
+    expect(derError([0x04, 0x81, 0x01, 0])).toBe('non-minimal length at 0')
+    expect(derError([0x04, 1, 0, 0])).toBe('1 trailing bytes after DER value')
     const seq = Uint8Array.from([0x30, 6, 0x02, 1, 5, 0x04, 1, 9])
     expect(children(seq, readTop(seq)).map((t) => t.tag)).toEqual([TAG.INTEGER, TAG.OCTET_STRING])
   })

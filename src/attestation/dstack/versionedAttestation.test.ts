@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ScaleWriter, toHex } from '../../crypto/index.js'
+import { fromHex, toHex } from '../../crypto/index.js'
 import { AttestationError } from '../errors.js'
 import type { Attestation } from '../types.js'
 import { decodeVersionedAttestation, encodeVersionedAttestation } from './versionedAttestation.js'
 
-const nitroBin = () => new Uint8Array(readFileSync('../shared/vectors/nitro/dstack_nitro_attestation.bin'))
+const VECTORS = resolve(import.meta.dirname, '../../../../shared/vectors')
+const nitroBin = () => new Uint8Array(readFileSync(resolve(VECTORS, 'nitro/dstack_nitro_attestation.bin')))
+/** Hand-written bytes (dstack-kms.md §6.3 layout), whitespace and comments for reading only. */
+const hexOf = (...parts: string[]) => parts.join('').replace(/\s+/g, '')
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -65,24 +69,47 @@ describe('VersionedAttestation V0 (SCALE)', () => {
       config: '{"os_image_hash":"00"}',
     }
     const bytes = encodeVersionedAttestation(att)
-    expect(bytes[0]).toBe(0) // V0
-    expect(bytes[1]).toBe(0) // DstackTdx
-    expect(bytes[2]).toBe(4 << 2) // compact len 4
-    expect(decodeVersionedAttestation(bytes)).toEqual(att)
+    const want = hexOf(
+      '00', // V0
+      '00', // AttestationQuote::DstackTdx
+      '10 04000200', // quote: Vec<u8> of 4
+      '08', // event_log: 2 TdxEvents
+      `00000000 01000080 c0 ${'07'.repeat(48)} 24 414350492044415441 04 01`, // imr 0, 0x80000001, digest, "ACPI DATA", [1]
+      `03000000 01000008 00 18 6170702d6964 50 ${'02'.repeat(20)}`, // imr 3, 0x08000001, no digest, "app-id", 20 bytes
+      '08', // runtime_events: 2
+      `18 6170702d6964 50 ${'02'.repeat(20)}`, // "app-id", 20 bytes
+      '30 626f6f742d6d722d646f6e65 00', // "boot-mr-done", empty payload
+      '09'.repeat(64), // report_data: [u8; 64], no prefix
+      '58 7b226f735f696d6167655f68617368223a223030227d', // config: '{"os_image_hash":"00"}' (22 bytes)
+    )
+    expect(toHex(bytes)).toBe(want)
+    expect(decodeVersionedAttestation(fromHex(want))).toEqual(att)
   })
 
-  it('matches the SCALE layout built by hand', () => {
-    const w = new ScaleWriter().u8(0).u8(2).vecU8(Uint8Array.of(0xaa, 0xbb))
-    w.vec([{ e: 'x', p: Uint8Array.of(1) }], (w, v) => w.string(v.e).vecU8(v.p))
-    w.bytes(new Uint8Array(64)).string('{}')
-    const att = decodeVersionedAttestation(w.finish())
+  it('matches the SCALE layout written by hand', () => {
+    const bytes = fromHex(
+      hexOf(
+        '00 02', // V0, AttestationQuote::DstackNitroEnclave
+        '08 aabb', // nsm_quote: Vec<u8> of 2
+        '04 04 78 04 01', // runtime_events: [{ event: "x", payload: [1] }]
+        '00'.repeat(64), // report_data
+        '08 7b7d', // config: "{}"
+      ),
+    )
+    const att = decodeVersionedAttestation(bytes)
     expect(att).toEqual({
       quote: { type: 'nitro', nsmQuote: Uint8Array.of(0xaa, 0xbb) },
       runtimeEvents: [{ event: 'x', payload: Uint8Array.of(1) }],
       reportData: new Uint8Array(64),
       config: '{}',
     })
-    expect(toHex(encodeVersionedAttestation(att))).toBe(toHex(w.finish()))
+    expect(toHex(encodeVersionedAttestation(att))).toBe(toHex(bytes))
+  })
+
+  it('refuses a non-canonical compact length (parity-scale-codec does too)', () => {
+    // nsm_quote length 2 written in the two-byte mode (09 00) instead of 08
+    const bytes = fromHex(hexOf('00 02', '09 00 aabb', '00', '00'.repeat(64), '08 7b7d'))
+    expect(codeOf(() => decodeVersionedAttestation(bytes))).toBe('ATTESTATION_MALFORMED')
   })
 
   it('refuses other platforms, V1 msgpack, trailing bytes and truncation with typed errors', () => {

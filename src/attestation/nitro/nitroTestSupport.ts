@@ -17,7 +17,8 @@ export interface CryptoKeyPair {
   privateKey: CryptoKey
 }
 
-export const VECTORS = resolve(process.cwd(), '../shared/vectors/nitro')
+/** ../shared/vectors/nitro of the repo root, found from this file (not the working directory). */
+export const VECTORS = resolve(import.meta.dirname, '../../../../shared/vectors/nitro')
 export const readVector = (name: string): Uint8Array => new Uint8Array(readFileSync(resolve(VECTORS, name)))
 export const awsRootDer = (): Uint8Array => pemToDer(readFileSync(resolve(VECTORS, 'aws_nitro_root_g1.pem'), 'utf8'))
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { encodeSgxReportBody, encodeTdxQuote, encodeTdxQuoteSignedRegion } from './encodeTdxQuote.js'
 import { parseQuote } from './parseQuote.js'
@@ -78,7 +79,7 @@ describe('encodeTdxQuote', () => {
   })
 
   it('re-encodes the real TDX v4 quote byte for byte', () => {
-    const real = new Uint8Array(readFileSync('../shared/vectors/dcap/tdx_quote'))
+    const real = new Uint8Array(readFileSync(resolve(import.meta.dirname, '../../../../shared/vectors/dcap/tdx_quote')))
     const q = parseQuote(real)
     const again = encodeTdxQuote({
       signedRegion: q.signedRegion,

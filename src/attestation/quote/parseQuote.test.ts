@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { X509Certificate } from '@peculiar/x509'
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../crypto/index.js'
 import { AttestationError } from '../errors.js'
 import { INTEL_QE_VENDOR_ID, parseQuote } from './parseQuote.js'
 
-const vec = (name: string) => new Uint8Array(readFileSync(`../shared/vectors/dcap/${name}`))
+const VECTORS = resolve(import.meta.dirname, '../../../../shared/vectors/dcap')
+const vec = (name: string) => new Uint8Array(readFileSync(resolve(VECTORS, name)))
 const cn = (der: Uint8Array) => new X509Certificate(der).subject
 
 function expectMalformed(fn: () => unknown, offset?: number): AttestationError {

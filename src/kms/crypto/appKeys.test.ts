@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2'
 import { keccak_256 } from '@noble/hashes/sha3'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, toHex, utf8ToBytes } from '../../crypto/index.js'
-import { deriveAppCaScalar, deriveAppKeys } from './appKeys.js'
+import { deriveAppCaScalar, deriveAppK256Key, deriveAppKeys } from './appKeys.js'
 
 const codeOf = (f: () => unknown): string | undefined => {
   try {
@@ -66,6 +66,23 @@ describe('deriveAppKeys', () => {
     expect(toHex(k2.diskCryptKey)).not.toBe(toHex(keys.diskCryptKey))
     expect(toHex(k2.envCryptKey)).toBe(toHex(keys.envCryptKey))
     expect(toHex(k2.k256Key)).toBe(toHex(keys.k256Key))
+  })
+
+  it('the k256 half comes from the given source (the KMS per-app cache), by default deriveAppK256Key', () => {
+    const d = deriveAppK256Key(rootK256Scalar, appId)
+    expect(toHex(keys.k256Key)).toBe(toHex(d.key))
+    expect(toHex(keys.k256Signature)).toBe(toHex(d.signature))
+    const calls: Uint8Array[][] = []
+    const cached = { key: d.key.slice(), signature: d.signature.slice() }
+    const k2 = deriveAppKeys({ rootCaScalar, rootK256Scalar, appId, instanceId }, (root, id) => {
+      calls.push([root, id])
+      return cached
+    })
+    expect(calls).toEqual([[rootK256Scalar, appId]])
+    expect(k2.k256Key).toBe(cached.key)
+    expect(k2.k256Signature).toBe(cached.signature)
+    expect(toHex(k2.diskCryptKey)).toBe(toHex(keys.diskCryptKey))
+    expect(toHex(k2.envCryptKey)).toBe(toHex(keys.envCryptKey))
   })
 
   it('different apps get unrelated keys', () => {

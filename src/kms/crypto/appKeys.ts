@@ -81,12 +81,22 @@ export function deriveAppK256Key(
   return { key, publicKey, signature }
 }
 
-/** Every key `GetAppKey` returns, for a 20-byte app_id and a 0- or 20-byte instance_id. */
-export function deriveAppKeys(input: AppKeyInput): AppKeys {
+/** The app k256 half of `AppKeys`, as `deriveAppK256Key` computes it for (root k256 scalar, app_id). */
+export type AppK256Source = (
+  rootK256Scalar: Uint8Array,
+  appId: Uint8Array,
+) => { key: Uint8Array; signature: Uint8Array }
+
+/**
+ * Every key `GetAppKey` returns, for a 20-byte app_id and a 0- or 20-byte instance_id. `appK256` lets a
+ * caller serve the k256 half from a cache of `deriveAppK256Key` results (the KMS keeps a per-app LRU); it
+ * must return exactly what `deriveAppK256Key(rootK256Scalar, appId)` would.
+ */
+export function deriveAppKeys(input: AppKeyInput, appK256: AppK256Source = deriveAppK256Key): AppKeys {
   const { rootCaScalar, rootK256Scalar, appId, instanceId } = input
   assertAppId(appId)
   assertInstanceId(instanceId)
-  const k256 = deriveAppK256Key(rootK256Scalar, appId)
+  const k256 = appK256(rootK256Scalar, appId)
   return {
     diskCryptKey: deriveDiskCryptKey(rootCaScalar, appId, instanceId),
     envCryptKey: deriveEnvCryptKey(rootCaScalar, appId),

@@ -55,24 +55,62 @@ describe('CertConfigV2 SCALE', () => {
     }
     // None, "a", [], false, true, false, true, None, None
     expect(toHex(encodeCertConfigV2(minimal))).toBe('00046100000100010000')
-    const w = new ScaleWriter()
-      .u8(1)
-      .string('Acme')
-      .string('app.example')
-      .compact(2)
-      .string('app.example')
-      .string('*.app.example')
-      .bool(true)
-      .bool(false)
-      .bool(true)
-      .bool(true)
-      .u8(1)
-      .u64(1_700_000_000n)
-      .u8(1)
-      .u64(1_800_000_000n)
-    expect(toHex(encodeCertConfigV2(CONFIG))).toBe(toHex(w.finish()))
+    // dstack-kms.md §6.5 CertConfigV2, field by field (hand-written, not from our writer)
+    const full = [
+      '01 10 41636d65', // org_name: Some("Acme")
+      '2c 6170702e6578616d706c65', // subject: "app.example"
+      '08 2c 6170702e6578616d706c65 34 2a2e6170702e6578616d706c65', // subject_alt_names: 2 strings
+      '01 00 01 01', // usage_server_auth, usage_client_auth, ext_quote, ext_app_info
+      '01 00f1536500000000', // not_before: Some(1_700_000_000u64 LE)
+      '01 00d2496b00000000', // not_after: Some(1_800_000_000u64 LE)
+    ]
+    expect(toHex(encodeCertConfigV2(CONFIG))).toBe(full.join('').replace(/\s+/g, ''))
+    expect(decodeCertConfigV2(fromHex(full.join('').replace(/\s+/g, '')))).toEqual(CONFIG)
     expect(decodeCertConfigV2(encodeCertConfigV2(CONFIG))).toEqual(CONFIG)
     expect(decodeCertConfigV2(encodeCertConfigV2(minimal))).toEqual(minimal)
+  })
+})
+
+describe('CSR byte layout (dstack-kms.md §6.5, hand-written bytes)', () => {
+  const CONFIRM = '44 706c65617365207369676e20636572743a' // "please sign cert:" (17 bytes, compact 0x44)
+  const PUBKEY = '0c aabbcc' // Vec<u8> of 3 bytes (any bytes: the layout does not parse the key)
+  const minimalV2 = {
+    subject: 'a',
+    subjectAltNames: [],
+    usageServerAuth: false,
+    usageClientAuth: true,
+    extQuote: false,
+  }
+  const hexOf = (...parts: string[]) => parts.join('').replace(/\s+/g, '')
+
+  it('V2: confirm, pubkey, CertConfigV2, then the attestation with no length prefix', () => {
+    const want = hexOf(CONFIRM, PUBKEY, '00 04 61 00 00 01 00 01 00 00', '00 deadbeef')
+    const csr = {
+      confirm: 'please sign cert:',
+      pubkey: fromHex('aabbcc'),
+      config: { ...minimalV2, extAppInfo: true },
+      attestation: fromHex('00deadbeef'),
+    }
+    expect(toHex(encodeCsrV2(csr))).toBe(want)
+    const d = decodeCsrV2(fromHex(want))
+    expect([d.confirm, toHex(d.pubkey), toHex(d.attestation)]).toEqual(['please sign cert:', 'aabbcc', '00deadbeef'])
+    expect(d.config).toEqual(csr.config)
+  })
+
+  it('V1: confirm, pubkey, CertConfig (no ext_app_info / validity), quote and event_log as Vec<u8>', () => {
+    const want = hexOf(CONFIRM, PUBKEY, '00 04 61 00 00 01 00', '08 0404', '08 5b5d')
+    const csr = {
+      confirm: 'please sign cert:',
+      pubkey: fromHex('aabbcc'),
+      config: minimalV2,
+      quote: fromHex('0404'),
+      eventLog: new TextEncoder().encode('[]'),
+    }
+    expect(toHex(encodeCsrV1(csr))).toBe(want)
+    const d = decodeCsrV1(fromHex(want))
+    expect(d.config).toEqual({ ...minimalV2, extAppInfo: false })
+    expect(d.legacyTdx).toEqual({ quote: fromHex('0404'), eventLog: new TextEncoder().encode('[]') })
+    expect(toHex(d.signedBytes)).toBe(want)
   })
 })
 

@@ -1,5 +1,6 @@
 /** dstack-KMS-compatible key derivation, signatures and CSR formats: pure functions over Uint8Array. */
 export {
+  type AppK256Source,
   type AppKeyInput,
   type AppKeys,
   assertAppId,

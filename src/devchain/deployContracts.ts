@@ -1,8 +1,7 @@
 import type { Account, Address, Chain, Hex, Transport, WalletClient } from 'viem'
 import { getAddress, publicActions } from 'viem'
-import { toChainError } from './chainErrors.js'
+import { ChainError, toChainError } from '../chain/index.js'
 import type { ContractArtifact, ContractArtifacts } from './compileContracts.js'
-import { ChainError } from './errors.js'
 
 export type DeployWallet = WalletClient<Transport, Chain, Account>
 

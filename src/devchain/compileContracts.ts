@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Abi, Hex } from 'viem'
-import { ChainError } from './errors.js'
+import { ChainError } from '../chain/index.js'
 
 /** The deployable Custos contracts (sources in `contracts/`). */
 export const CONTRACT_NAMES = ['CustosKms', 'CustosApp', 'CustosCommittee', 'CustosMultisig'] as const

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import type { Address, Hex } from 'viem'
-import { compileContracts, type DeployedContracts, deployContract } from '../chain/index.js'
+import type { DeployedContracts } from '../../devchain/index.js'
 import {
   type DeploymentFile,
   type ParticipantInput,
@@ -9,11 +9,11 @@ import {
   parseUint,
   readParticipantsFile,
   writeNewJson,
-} from './contractsArgs.js'
-import { type ChainCliOptions, openWriter } from './contractsContext.js'
-import { ContractsCliError } from './contractsErrors.js'
-import { out, printJson, warn } from './contractsRun.js'
-import { explainRevert, sendWithRetry } from './contractsTx.js'
+} from './args.js'
+import { type ChainCliOptions, openWriter } from './context.js'
+import { ContractsCliError } from './errors.js'
+import { out, printJson, warn } from './run.js'
+import { explainRevert, sendWithRetry } from './tx.js'
 
 export interface DeployOptions extends ChainCliOptions {
   owner?: string
@@ -52,6 +52,7 @@ export async function deploy(o: DeployOptions): Promise<void> {
     throw new ContractsCliError('CONTRACTS_REFUSED', `${o.out} already exists; pass --force to overwrite it`)
   }
   const ctx = await openWriter(o)
+  const { compileContracts, deployContract } = await import('../../devchain/index.js')
   const { artifacts } = await compileContracts()
   const fromBlock = Number(await ctx.publicClient.getBlockNumber())
   const step = (what: string, run: () => Promise<Address>) => {

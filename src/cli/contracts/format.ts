@@ -1,5 +1,5 @@
-import type { ContractsState } from './contractsState.js'
-import type { TxResult } from './contractsTx.js'
+import type { ContractsState } from './state.js'
+import type { TxResult } from './tx.js'
 
 const list = (label: string, xs: readonly string[], indent = '  ') =>
   xs.length === 0 ? [`${indent}${label}: (none)`] : [`${indent}${label}:`, ...xs.map((x) => `${indent}  - ${x}`)]

@@ -1,7 +1,7 @@
 import { type Hash, NonceTooLowError } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { ChainError } from '../chain/index.js'
-import { explainRevert, retryableReason, sendWithRetry } from './contractsTx.js'
+import { ChainError } from '../../chain/index.js'
+import { explainRevert, retryableReason, sendWithRetry } from './tx.js'
 
 const HASH = `0x${'ab'.repeat(32)}` as Hash
 

@@ -1,7 +1,7 @@
 import type { Abi, Address } from 'viem'
-import { type ChainCliOptions, openWriter, type WriteContext } from './contractsContext.js'
-import { txJson, txLine } from './contractsFormat.js'
-import { explainRevert, type TxResult, waitDeployed, writeTx } from './contractsTx.js'
+import { type ChainCliOptions, openWriter, type WriteContext } from './context.js'
+import { txJson, txLine } from './format.js'
+import { explainRevert, type TxResult, waitDeployed, writeTx } from './tx.js'
 
 export const out = (l: string) => process.stdout.write(`${l}\n`)
 export const warn = (l: string) => process.stderr.write(`${l}\n`)

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import { committeeContract, custosCommitteeAbi, readChain } from '../chain/index.js'
-import { parseHash32, parseUint, readParticipantsFile } from './contractsArgs.js'
-import { type ChainCliOptions, committeeAddressOf, withChainOptions, withSignerOptions } from './contractsContext.js'
-import { ContractsCliError } from './contractsErrors.js'
-import { runWrite } from './contractsRun.js'
+import { committeeContract, custosCommitteeAbi, readChain } from '../../chain/index.js'
+import { parseHash32, parseUint, readParticipantsFile } from './args.js'
+import { type ChainCliOptions, committeeAddressOf, withChainOptions, withSignerOptions } from './context.js'
+import { ContractsCliError } from './errors.js'
+import { runWrite } from './run.js'
 
 interface ParamsOptions extends ChainCliOptions {
   participants: string

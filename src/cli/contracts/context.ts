@@ -10,15 +10,9 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { connectChain, DEV_PRIVATE_KEYS, localChain } from '../chain/index.js'
-import {
-  type DeploymentFile,
-  parseAddress,
-  parseUint,
-  readDeploymentFile,
-  readPrivateKeyFile,
-} from './contractsArgs.js'
-import { ContractsCliError } from './contractsErrors.js'
+import { connectChain, localChain } from '../../chain/index.js'
+import { type DeploymentFile, parseAddress, parseUint, readDeploymentFile, readPrivateKeyFile } from './args.js'
+import { ContractsCliError } from './errors.js'
 
 /** The chain id of Hardhat / Anvil / the in-process local EVM: the only chain where the dev keys are allowed. */
 export const LOCAL_CHAIN_ID = 31337
@@ -111,6 +105,8 @@ export async function openWriter(o: ChainCliOptions): Promise<WriteContext> {
   if (o.privateKeyFile && o.devAccount !== undefined) {
     throw new ContractsCliError('CONTRACTS_BAD_ARG', 'pass either --private-key-file or --dev-account, not both')
   }
+  // the public dev keys live with the dev tooling (devchain/), which `custos start` never loads
+  const { DEV_PRIVATE_KEYS } = await import('../../devchain/index.js')
   let key: `0x${string}`
   if (o.privateKeyFile) key = readPrivateKeyFile(o.privateKeyFile)
   else if (o.devAccount !== undefined) key = DEV_PRIVATE_KEYS[parseUint(o.devAccount, '--dev-account', 0, 9)]!

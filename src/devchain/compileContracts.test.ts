@@ -2,9 +2,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import * as abis from './abis.js'
 import { CONTRACT_NAMES, compileContracts, DEFAULT_CACHE_DIR } from './compileContracts.js'
-import { abiConstName } from './generateAbis.js'
 
 const tmp: string[] = []
 const tempDir = async () => {
@@ -33,10 +31,8 @@ describe('compileContracts', () => {
     // a fresh cache dir seeded with that file is read from disk, not recompiled
     const dir = await tempDir()
     await copyFile(join(DEFAULT_CACHE_DIR, `${first.key}.json`), join(dir, `${first.key}.json`))
-    const t0 = performance.now()
     const seeded = await compileContracts({ cacheDir: dir })
     expect(seeded.fromCache).toBe(true)
-    expect(performance.now() - t0).toBeLessThan(300)
     expect(seeded.artifacts).toEqual(first.artifacts)
   })
 
@@ -49,7 +45,7 @@ describe('compileContracts', () => {
     expect(fresh.key).toBe(cached.key)
     expect(fresh.artifacts).toEqual(cached.artifacts)
     expect(JSON.parse(await readFile(join(dir, `${cached.key}.json`), 'utf8'))).toEqual(cached.artifacts)
-  }, 20_000)
+  }, 120_000) // a full solc run: seconds on a laptop, much longer on a loaded CI machine
 
   it('CHAIN_COMPILE_FAILED for sources that do not compile or lack a contract', async () => {
     const broken = await tempDir()
@@ -66,12 +62,5 @@ describe('compileContracts', () => {
     await expect(compileContracts({ sourcesDir: empty, cacheDir: false })).rejects.toMatchObject({
       code: 'CHAIN_COMPILE_FAILED',
     })
-  })
-
-  it('abis.ts is in sync with contracts/*.sol (regenerate with `npx tsx src/chain/generateAbis.ts`)', async () => {
-    const { artifacts } = await compileContracts()
-    for (const n of CONTRACT_NAMES) {
-      expect((abis as Record<string, unknown>)[abiConstName(n)], n).toEqual(artifacts[n].abi)
-    }
   })
 })

@@ -7,9 +7,9 @@ import {
   type TransactionReceipt,
   type WriteContractParameters,
 } from 'viem'
-import { assertDeployed, ChainError, confirmTx, toChainError } from '../chain/index.js'
-import { CustosError } from '../errors.js'
-import type { ChainContext, WriteContext } from './contractsContext.js'
+import { assertDeployed, ChainError, confirmTx, toChainError } from '../../chain/index.js'
+import { CustosError } from '../../errors.js'
+import type { ChainContext, WriteContext } from './context.js'
 
 const RETRYABLE: Array<[RegExp, string]> = [
   [/nonce too low|nonce has already been used|nonce is too low|invalid nonce/i, 'nonce too low'],

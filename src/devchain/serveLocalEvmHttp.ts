@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ChainError } from './errors.js'
+import { ChainError } from '../chain/index.js'
 import type { LocalEvm } from './startLocalEvm.js'
 
 export interface LocalEvmHttpOptions {

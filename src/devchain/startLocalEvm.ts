@@ -5,16 +5,15 @@ import {
   createPublicClient,
   createWalletClient,
   custom,
-  defineChain,
   type Hex,
   type PublicClient,
   parseEther,
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { ChainError, localChain } from '../chain/index.js'
 import { DEV_PRIVATE_KEYS } from './devAccounts.js'
 import { createEdrProvider, type EdrProvider, type Eip1193Request } from './edrProvider.js'
-import { ChainError } from './errors.js'
 
 export type LocalPublicClient = PublicClient<CustomTransport, Chain>
 export type LocalWalletClient = WalletClient<CustomTransport, Chain, Account>
@@ -45,16 +44,6 @@ export interface LocalEvm {
 }
 
 export const OSAKA_TX_GAS_CAP = 16_777_216n
-
-/** A viem chain for a local EVM id (rpc URL is a placeholder; the clients use the in-process transport). */
-export function localChain(chainId: number, rpcUrl = 'http://127.0.0.1:8545'): Chain {
-  return defineChain({
-    id: chainId,
-    name: `custos-local-${chainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  })
-}
 
 /**
  * Start a real EVM in this process (EDR, the engine inside Hardhat): auto-mine, funded accounts, chain id 31337.

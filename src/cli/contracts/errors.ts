@@ -1,4 +1,4 @@
-import { defineErrors } from '../errors.js'
+import { defineErrors } from '../../errors.js'
 
 /**
  * Input errors of `custos contracts …` (raised before anything is sent). Chain failures (RPC unreachable, wrong

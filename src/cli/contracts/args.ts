@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
-import { ContractsCliError } from './contractsErrors.js'
+import { ContractsCliError } from './errors.js'
 
 /** A 32-byte hash argument: exactly 64 hex digits, with or without 0x (no silent padding of a truncated hash). */
 export function parseHash32(value: string, what: string): Hex {

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { custosKmsAbi } from './abis.js'
-import { confirmTx } from './chainErrors.js'
+import {
+  assertDeployed,
+  type ChainError,
+  checkChainId,
+  confirmTx,
+  connectChain,
+  custosKmsAbi,
+  kmsRegistry,
+} from '../chain/index.js'
 import { compileContracts } from './compileContracts.js'
-import { assertDeployed, checkChainId, connectChain } from './connectChain.js'
-import { kmsRegistry } from './contracts.js'
 import { deployContracts } from './deployContracts.js'
 import { DEV_PRIVATE_KEYS } from './devAccounts.js'
-import type { ChainError } from './errors.js'
 import { serveLocalEvmHttp } from './serveLocalEvmHttp.js'
 import { type LocalEvm, startLocalEvm } from './startLocalEvm.js'
 

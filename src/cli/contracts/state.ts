@@ -7,7 +7,7 @@ import {
   custosKmsAbi,
   kmsRegistry,
   readChain,
-} from '../chain/index.js'
+} from '../../chain/index.js'
 
 type Client = PublicClient<Transport, Chain>
 

@@ -1,21 +1,15 @@
 import type { Command } from 'commander'
 import { getAddress, zeroHash } from 'viem'
-import { custosAppAbi, custosKmsAbi } from '../chain/index.js'
-import { parseAddress, parseBool, parseHash32, parseUint } from './contractsArgs.js'
-import { registerCommitteeCommands } from './contractsCommittee.js'
-import {
-  type ChainCliOptions,
-  kmsAddressOf,
-  openChain,
-  withChainOptions,
-  withSignerOptions,
-} from './contractsContext.js'
-import { type DeployOptions, deploy } from './contractsDeploy.js'
-import { ContractsCliError } from './contractsErrors.js'
-import { formatState } from './contractsFormat.js'
-import { printJson, runWrite } from './contractsRun.js'
-import { readContractsState } from './contractsState.js'
-import { eventOf } from './contractsTx.js'
+import { custosAppAbi, custosKmsAbi } from '../../chain/index.js'
+import { parseAddress, parseBool, parseHash32, parseUint } from './args.js'
+import { registerCommitteeCommands } from './committee.js'
+import { type ChainCliOptions, kmsAddressOf, openChain, withChainOptions, withSignerOptions } from './context.js'
+import { type DeployOptions, deploy } from './deploy.js'
+import { ContractsCliError } from './errors.js'
+import { formatState } from './format.js'
+import { printJson, runWrite } from './run.js'
+import { readContractsState } from './state.js'
+import { eventOf } from './tx.js'
 
 type ArgKind = 'hash' | 'address' | 'bool' | 'string'
 

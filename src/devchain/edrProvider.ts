@@ -1,7 +1,9 @@
-import edr from '@nomicfoundation/edr'
+import type edrModule from '@nomicfoundation/edr'
 import { type Hex, hexToBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { ChainError } from './errors.js'
+import { ChainError } from '../chain/index.js'
+
+type Edr = typeof edrModule
 
 /** An EIP-1193 request function (what viem's `custom()` transport takes). */
 export type Eip1193Request = (args: { method: string; params?: unknown }) => Promise<unknown>
@@ -28,9 +30,17 @@ export interface EdrProvider {
   request: Eip1193Request
 }
 
+// The native EVM (~100 MB) is loaded on first use, not when devchain/ is imported (`custos contracts` only
+// needs the dev keys from here).
+let edrPromise: Promise<Edr> | undefined
+const loadEdr = (): Promise<Edr> => {
+  edrPromise ??= import('@nomicfoundation/edr').then((m) => m.default)
+  return edrPromise
+}
+
 // "EdrContext should only be constructed once" per process.
-let contextPromise: Promise<InstanceType<typeof edr.EdrContext>> | undefined
-function edrContext(): Promise<InstanceType<typeof edr.EdrContext>> {
+let contextPromise: Promise<InstanceType<Edr['EdrContext']>> | undefined
+function edrContext(edr: Edr): Promise<InstanceType<Edr['EdrContext']>> {
   contextPromise ??= (async () => {
     const ctx = new edr.EdrContext()
     await ctx.registerProviderFactory(edr.L1_CHAIN_TYPE, edr.l1ProviderFactory())
@@ -41,14 +51,15 @@ function edrContext(): Promise<InstanceType<typeof edr.EdrContext>> {
 
 /** Start an in-process EDR (Hardhat's EVM) L1 chain: Osaka, auto-mine, funded owned accounts. */
 export async function createEdrProvider(opts: EdrProviderOptions): Promise<EdrProvider> {
+  const edr = await loadEdr()
   const hardfork = edr.OSAKA
   const genesisState = [
     ...edr.l1GenesisState(edr.l1HardforkFromString(hardfork)),
     ...opts.privateKeys.map((k) => ({ address: hexToBytes(privateKeyToAccount(k).address), balance: opts.balance })),
   ]
-  let provider: Awaited<ReturnType<InstanceType<typeof edr.EdrContext>['createProvider']>>
+  let provider: Awaited<ReturnType<InstanceType<Edr['EdrContext']>['createProvider']>>
   try {
-    const ctx = await edrContext()
+    const ctx = await edrContext(edr)
     provider = await ctx.createProvider(
       edr.L1_CHAIN_TYPE,
       {

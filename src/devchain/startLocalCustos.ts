@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
+import { kmsRegistry } from '../chain/index.js'
 import { type CompileOptions, type ContractArtifacts, compileContracts } from './compileContracts.js'
-import { kmsRegistry } from './contracts.js'
 import { type DeployedContracts, type DeployParams, deployContracts } from './deployContracts.js'
 import { type LocalEvm, type LocalEvmOptions, startLocalEvm } from './startLocalEvm.js'
 

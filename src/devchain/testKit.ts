@@ -1,9 +1,8 @@
-/** Small helpers shared by the chain tests (not exported from index.ts). */
+/** Small helpers shared by the contract tests (src/chain/custos*.test.ts; not exported from index.ts). */
 
 import { type Abi, type Hash, type Hex, pad, parseEventLogs, toHex } from 'viem'
 import { expect } from 'vitest'
-import { confirmTx } from './chainErrors.js'
-import type { ChainError } from './errors.js'
+import { type ChainError, confirmTx } from '../chain/index.js'
 import type { LocalEvm } from './startLocalEvm.js'
 
 export const h32 = (n: number): Hex => pad(toHex(n), { size: 32 })
