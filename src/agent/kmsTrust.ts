@@ -1,4 +1,4 @@
-import { createPublicKey, X509Certificate } from 'node:crypto'
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { derToPem, equalBytes, fromHex, isHex, pemToDer, toHex, utf8ToBytes } from '../crypto/index.js'
 import { k256PublicKey, PREFIX_KMS_ISSUED, recoverMessageSigner } from '../kms/index.js'
 import type { AttestedServer } from '../net/index.js'
@@ -49,6 +49,17 @@ const untrusted = (reason: string, meta: Record<string, string> = {}) =>
 const short = (b: Uint8Array) => `${toHex(b).slice(-16)}`
 
 /** The SPKI (DER) of whichever trusted root key signed `certDer`, or undefined. */
+/** Imported root keys, once per pinned key (this runs on every new connection to the KMS). */
+const rootKeys = new WeakMap<Uint8Array, KeyObject>()
+function rootKeyOf(spki: Uint8Array): KeyObject {
+  let k = rootKeys.get(spki)
+  if (!k) {
+    k = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
+    rootKeys.set(spki, k)
+  }
+  return k
+}
+
 function trustedIssuerOf(certDer: Uint8Array, roots: readonly Uint8Array[]): Uint8Array | undefined {
   let cert: X509Certificate
   try {
@@ -60,7 +71,7 @@ function trustedIssuerOf(certDer: Uint8Array, roots: readonly Uint8Array[]): Uin
   }
   for (const spki of roots) {
     try {
-      if (cert.verify(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }))) return spki
+      if (cert.verify(rootKeyOf(spki))) return spki
     } catch {
       // not a key of the certificate's signature algorithm: try the next root
     }
