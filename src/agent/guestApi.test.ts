@@ -1,6 +1,6 @@
-import { ed25519 } from '@noble/curves/ed25519'
-import { secp256k1 } from '@noble/curves/secp256k1'
-import { sha256, sha384 } from '@noble/hashes/sha2'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256, sha384 } from '@noble/hashes/sha2.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, decodeVersionedAttestation, type EvidenceVerifier } from '../attestation/index.js'
 import { fromHex, SecretBytes, toHex } from '../crypto/index.js'
@@ -297,7 +297,7 @@ describe('/Sign and /Verify', () => {
       const pub = fromHex(r.json.public_key as string)
       const sig = fromHex(r.json.signature as string)
       if (algorithm === 'ed25519') expect(ed25519.verify(sig, fromHex(data), pub)).toBe(true)
-      else expect(secp256k1.verify(sig, sha256(fromHex(data)), pub)).toBe(true)
+      else expect(secp256k1.verify(sig, sha256(fromHex(data)), pub, { prehash: false })).toBe(true)
       const chain = (r.json.signature_chain as string[]).map(fromHex)
       expect(chain).toHaveLength(3)
       const walked = recoverGuestKeyChain({ appId, purpose: 'signing', publicKey: pub, signatureChain: chain.slice(1) })

@@ -1,6 +1,6 @@
-import { ed25519 } from '@noble/curves/ed25519'
-import { secp256k1 } from '@noble/curves/secp256k1'
-import { sha256 } from '@noble/hashes/sha2'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { toHex } from '../crypto/index.js'
 import { AgentError } from './errors.js'
 import type { GuestContext } from './guestContext.js'
@@ -53,7 +53,7 @@ export function handleSign(ctx: GuestContext, input: unknown): SignReply {
   const signature =
     alg === 'ed25519'
       ? ed25519.sign(a.data, k.key)
-      : secp256k1.sign(prehashed(alg, a.data), k.key, { lowS: true }).toCompactRawBytes()
+      : secp256k1.sign(prehashed(alg, a.data), k.key, { lowS: true, prehash: false })
   return {
     signature: toHex(signature),
     signature_chain: [toHex(signature), toHex(k.signatureChain[0]), toHex(k.signatureChain[1])],
@@ -75,14 +75,14 @@ export function handleVerify(_ctx: GuestContext, input: unknown): { valid: boole
     }
   }
   try {
-    secp256k1.ProjectivePoint.fromHex(a.public_key)
+    secp256k1.Point.fromBytes(a.public_key)
   } catch {
     throw new AgentError('AGENT_BAD_INPUT', 'invalid public key')
   }
   if (a.signature.length !== 64) throw new AgentError('AGENT_BAD_INPUT', 'invalid signature')
   const digest = prehashed(alg, a.data)
   try {
-    return { valid: secp256k1.verify(a.signature, digest, a.public_key, { lowS: true }) }
+    return { valid: secp256k1.verify(a.signature, digest, a.public_key, { lowS: true, prehash: false }) }
   } catch {
     return { valid: false }
   }

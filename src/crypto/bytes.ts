@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 
-export { concatBytes, utf8ToBytes } from '@noble/hashes/utils'
+export { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 
 /** Constant-time equality for secrets, MACs and digests (length is not secret). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 
 /** Lowercase hex, no 0x (the prpc / dstack convention). */
 export const toHex = (b: Uint8Array): string => bytesToHex(b)

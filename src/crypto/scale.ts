@@ -4,7 +4,7 @@
  * Written here because no maintained npm SCALE codec is small and dependency-free; the
  * @polkadot packages pull a whole chain runtime.
  */
-import { utf8ToBytes } from '@noble/hashes/utils'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
 
 export class ScaleError extends Error {
   override name = 'ScaleError'

@@ -4,7 +4,7 @@
  * deterministically from a 32-byte scalar (dstack-kms.md §3.2), hence the scalar import/export helpers.
  */
 import type { webcrypto } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import { SecretBytes } from './secretBytes.js'
 
 export type WebCryptoKey = webcrypto.CryptoKey
@@ -38,7 +38,7 @@ function scalarBytes(d: Uint8Array | SecretBytes): Uint8Array {
  */
 export async function p256KeyPairFromScalar(d: Uint8Array | SecretBytes): Promise<P256KeyPair> {
   const sk = scalarBytes(d)
-  if (!p256.utils.isValidPrivateKey(sk)) throw new RangeError('"d" is not a valid P-256 scalar (need 1 <= d < n)')
+  if (!p256.utils.isValidSecretKey(sk)) throw new RangeError('"d" is not a valid P-256 scalar (need 1 <= d < n)')
   const pub = p256.getPublicKey(sk, false) // 0x04 || X || Y
   const x = b64url(pub.subarray(1, 33))
   const y = b64url(pub.subarray(33, 65))
@@ -63,7 +63,7 @@ export async function exportP256Scalar(privateKey: WebCryptoKey): Promise<Secret
  */
 export function encodeP256Pkcs8(d: Uint8Array | SecretBytes): SecretBytes {
   const sk = scalarBytes(d)
-  if (!p256.utils.isValidPrivateKey(sk)) throw new RangeError('"d" is not a valid P-256 scalar (need 1 <= d < n)')
+  if (!p256.utils.isValidSecretKey(sk)) throw new RangeError('"d" is not a valid P-256 scalar (need 1 <= d < n)')
   const prefix = Uint8Array.from([
     0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
     0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
-import { secp256k1 } from '@noble/curves/secp256k1'
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { encodeVersionedAttestation } from '../attestation/index.js'
 import { SecretBytes, toHex } from '../crypto/index.js'
 import { caPublicKeySpki, createRootCaCert, createTmpCaCert } from './certs.js'
@@ -35,9 +35,9 @@ export async function bootstrapKeys(kms: KmsService, domain: string): Promise<Bo
     if (kms.ready)
       throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys; bootstrap runs once')
     await ensureSelfAllowed(kms.deps, kms.self)
-    const rootCaKey = randomScalar(p256.CURVE.n)
-    const rootK256Key = randomScalar(secp256k1.CURVE.n)
-    const tmpCaKey = randomScalar(p256.CURVE.n)
+    const rootCaKey = randomScalar(p256.Point.Fn.ORDER)
+    const rootK256Key = randomScalar(secp256k1.Point.Fn.ORDER)
+    const tmpCaKey = randomScalar(p256.Point.Fn.ORDER)
     const caSpki = await caPublicKeySpki(rootCaKey)
     const k256Pub = secp256k1.getPublicKey(rootK256Key.expose(), true)
     const attestation = await kms.deps.tee.attest(bootstrapReportData(caSpki, k256Pub))

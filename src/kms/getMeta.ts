@@ -1,4 +1,4 @@
-import { secp256k1 } from '@noble/curves/secp256k1'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { toHex } from '../crypto/index.js'
 import { rpcMethod } from './rpcMethod.js'
 import type { KmsService } from './service.js'

@@ -1,4 +1,4 @@
-import { secp256k1 } from '@noble/curves/secp256k1'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { z } from 'zod'
 import { equalBytes, fromHex, SecretBytes, toHex } from '../crypto/index.js'
 import { CustosError, explain } from '../errors.js'

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { secp256k1 } from '@noble/curves/secp256k1'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { type AppAgent, type KmsTrust, parseTrustKeys, startAppAgent } from '../agent/index.js'
 import type { Logger } from '../log.js'
 import { createPolicy } from '../policy/index.js'
@@ -19,7 +19,7 @@ const isSpki = (b: Uint8Array) => {
 }
 const isK256 = (b: Uint8Array) => {
   try {
-    secp256k1.Point.fromHex(b)
+    secp256k1.Point.fromBytes(b)
     return b.length === 33
   } catch {
     return false

@@ -2,7 +2,7 @@ import 'reflect-metadata'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import * as x509 from '@peculiar/x509'
 import { createSimulatedRootCa, p256PublicKey } from '../attestation/index.js'
 import { equalBytes, SecretBytes } from '../crypto/index.js'
@@ -26,7 +26,7 @@ export const VENDOR_CERT_FILE = 'simulated-root-ca.pem'
 
 export function newP256Key(): SecretBytes {
   // randomPrivateKey reduces 40 random bytes mod n (FIPS 186-5 A.2.1) so every output is a valid scalar
-  return new SecretBytes(p256.utils.randomPrivateKey())
+  return new SecretBytes(p256.utils.randomSecretKey())
 }
 
 export async function createSimulatedVendorInMemory(opts: { now?: Date } = {}): Promise<SimulatedVendor> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { composeHashOf, defaultAppIdOf, type RuntimeEvent } from '../attestation/index.js'
 import { concatBytes, fromHex, utf8ToBytes } from '../crypto/index.js'
 

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { p256 } from '@noble/curves/p256'
-import { secp256k1 } from '@noble/curves/secp256k1'
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KmsTrust, startAppAgent } from '../../src/agent/index.js'
 import { toHex } from '../../src/crypto/index.js'
@@ -52,8 +52,8 @@ async function startFakeKms(): Promise<{ server: Server; url: string }> {
   const evilCfg = loadConfig(net.demoApp.home, appToml, { tee: { simulated: { app_compose: '../evil-compose.json' } } })
   const evilTee = await createPlatform(evilCfg)
   const now = Math.floor(Date.now() / 1000)
-  const rootCaKey = randomScalar(p256.CURVE.n)
-  const rootK256 = randomScalar(secp256k1.CURVE.n)
+  const rootCaKey = randomScalar(p256.Point.Fn.ORDER)
+  const rootK256 = randomScalar(secp256k1.Point.Fn.ORDER)
   const caPem = await createRootCaCert(rootCaKey, now)
   const tls = await createAttestedCert({
     tee: evilTee,

@@ -7,7 +7,6 @@ import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { DstackClient } from '@phala/dstack-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppAgent, attestationFromQuoteReply, startAppAgent } from '../../src/agent/index.js'
 import { createVerifier, type EvidenceVerifier } from '../../src/attestation/index.js'
@@ -24,6 +23,7 @@ import {
   startDevnet,
 } from '../../src/node/index.js'
 import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
+import { DstackClient } from '../clients/dstack-sdk/index.js'
 import { rawRequest } from '../support/http.js'
 
 let home: string

@@ -9,7 +9,7 @@ import { createECDH, createHash, createHmac, createPrivateKey, hkdfSync, X509Cer
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { keccak_256 } from '@noble/hashes/sha3'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nullLogger } from '../../src/log.js'
 import { type Config, callKmsAsWorkload, loadConfig, startDevnet } from '../../src/node/index.js'

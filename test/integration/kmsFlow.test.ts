@@ -80,7 +80,7 @@ describe('KMS flow: bootstrap → onboard → app keys', () => {
   it('k256_signature recovers to GetMeta.k256_pubkey of every node', async () => {
     const r = await getAppKey(appConfig(), 1)
     const body = r.body as AppKeyResponse
-    const { secp256k1 } = await import('@noble/curves/secp256k1')
+    const { secp256k1 } = await import('@noble/curves/secp256k1.js')
     const appPub = secp256k1.getPublicKey(fromHex(body.k256_key), true)
     const signer = recoverMessageSigner(
       fromHex(body.k256_signature),

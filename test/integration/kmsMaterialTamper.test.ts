@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SecretBytes } from '../../src/crypto/index.js'
 import { createRootCaCert, type KmsMaterial, randomScalar } from '../../src/kms/index.js'
@@ -81,7 +81,7 @@ describe('stored KMS material', () => {
   })
 
   it('a foreign root CA certificate in the record refuses to start, naming the mismatch', async () => {
-    const attackerCa = await createRootCaCert(randomScalar(p256.CURVE.n), Math.floor(Date.now() / 1000))
+    const attackerCa = await createRootCaCert(randomScalar(p256.Point.Fn.ORDER), Math.floor(Date.now() / 1000))
     await withStore((s) => {
       const m = kmsStorage(s).load()!
       writeLegacyLayout(s, m, { ...original, rootCaCertPem: attackerCa })
@@ -93,7 +93,7 @@ describe('stored KMS material', () => {
   })
 
   it('a foreign temp CA, a changed bootstrap key or a bad domain are refused too', async () => {
-    const attackerCa = await createRootCaCert(randomScalar(p256.CURVE.n), Math.floor(Date.now() / 1000))
+    const attackerCa = await createRootCaCert(randomScalar(p256.Point.Fn.ORDER), Math.floor(Date.now() / 1000))
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ tmpCaCertPem: attackerCa }, 'temp CA certificate public key'],
       [{ domain: 'evil example' }, 'domain'],

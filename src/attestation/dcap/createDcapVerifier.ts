@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { computeDstackIdentity, replayRuntimeEvents } from '../dstack/index.js'
 import type { TdReportBody } from '../quote/types.js'
 import type { Attestation, EvidenceVerifier, Identity, VerifyOptions } from '../types.js'

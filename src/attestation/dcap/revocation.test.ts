@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { replayRuntimeEvents } from '../dstack/index.js'
 import type { Attestation, RuntimeEvent } from '../types.js'

@@ -1,4 +1,4 @@
-import { sha256, sha384 } from '@noble/hashes/sha2'
+import { sha256, sha384 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, toHex, utf8ToBytes } from '../../crypto/index.js'
 import type { RuntimeEvent } from '../types.js'
@@ -112,7 +112,7 @@ describe('compose hash, default app id, report data', () => {
     expect(defaultAppIdOf(json)).toEqual(sha256(json).slice(0, 20))
   })
   it('report data = sha512(tag:content)', async () => {
-    const { sha512 } = await import('@noble/hashes/sha2')
+    const { sha512 } = await import('@noble/hashes/sha2.js')
     expect(quoteReportData('ratls-cert', Uint8Array.of(1, 2))).toEqual(
       sha512(concatBytes(utf8ToBytes('ratls-cert:'), Uint8Array.of(1, 2))),
     )

@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, isZero } from '../../crypto/index.js'
 import type { Identity, Platform, RuntimeEvent, TcbStatus } from '../types.js'
 import { BOOT_MR_DONE, findEventPayload, replayRuntimeEvents } from './runtimeEvents.js'

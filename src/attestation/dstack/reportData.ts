@@ -1,4 +1,4 @@
-import { sha512 } from '@noble/hashes/sha2'
+import { sha512 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '../../crypto/index.js'
 
 /** dstack `QuoteContentType` tags (dstack-kms.md §6.2). */

@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../crypto/index.js'
 import { decodeVersionedAttestation } from '../dstack/index.js'

@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { equalBytes } from '../../crypto/index.js'
 import { findEventPayload, osImageHashFromConfig } from '../dstack/index.js'
 import type { Attestation, Identity } from '../types.js'

@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto'
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, equalBytes, isZero } from '../../crypto/index.js'
 import type { Attestation } from '../types.js'
 import { type NitroCertCache, rootFingerprintBytes, verifyNitroChain } from './chain.js'

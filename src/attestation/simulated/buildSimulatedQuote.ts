@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { SecretBytes } from '../../crypto/index.js'
 import { concatBytes, utf8ToBytes } from '../../crypto/index.js'
 import { replayRuntimeEvents } from '../dstack/index.js'

@@ -1,4 +1,4 @@
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import type { SecretBytes } from '../../crypto/index.js'
 import { concatBytes, equalBytes } from '../../crypto/index.js'
 import { AttestationError } from '../errors.js'
@@ -33,7 +33,7 @@ export function certParts(der: Uint8Array): CertParts {
 export function verifyCertSignature(der: Uint8Array, issuerPub65: Uint8Array): boolean {
   try {
     const { tbs, signature } = certParts(der)
-    return p256.verify(p256.Signature.fromDER(signature).toCompactRawBytes(), tbs, issuerPub65, {
+    return p256.verify(p256.Signature.fromBytes(signature, 'der').toBytes('compact'), tbs, issuerPub65, {
       prehash: true,
       lowS: false,
     })
@@ -52,7 +52,7 @@ export function patchAndResign(der: Uint8Array, from: Uint8Array, to: Uint8Array
   if (hits.length !== 1) throw new Error(`placeholder found ${hits.length} times in tbsCertificate`)
   const patched = tbs.slice()
   patched.set(to, hits[0])
-  const sig = p256.sign(patched, issuerKey.expose(), { prehash: true }).toDERRawBytes()
+  const sig = p256.sign(patched, issuerKey.expose(), { prehash: true, lowS: false, format: 'der' })
   return seq(patched, sigAlg, tlv(0x03, concatBytes(Uint8Array.of(0), sig)))
 }
 

@@ -1,4 +1,4 @@
-import { sha384 } from '@noble/hashes/sha2'
+import { sha384 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '../../crypto/index.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { webcrypto } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import type { SecretBytes } from '../../crypto/index.js'
 
 type CryptoKey = webcrypto.CryptoKey
@@ -37,7 +37,7 @@ export async function importVerifyKey(pub65: Uint8Array): Promise<CryptoKey> {
 
 /** ECDSA-P256-SHA256, raw 64-byte r‖s (deterministic RFC 6979). */
 export function signRaw(priv: SecretBytes, msg: Uint8Array): Uint8Array {
-  return p256.sign(msg, priv.expose(), { prehash: true }).toCompactRawBytes()
+  return p256.sign(msg, priv.expose(), { prehash: true, lowS: false })
 }
 
 /** Verify raw r‖s over sha256(msg); `pub` is 64-byte x‖y or 65-byte SEC1. High-S accepted (Intel QE emits it). */

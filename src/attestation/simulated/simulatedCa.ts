@@ -1,5 +1,5 @@
 import 'reflect-metadata'
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import * as x509 from '@peculiar/x509'
 import type { SecretBytes } from '../../crypto/index.js'
 import { toHex } from '../../crypto/index.js'

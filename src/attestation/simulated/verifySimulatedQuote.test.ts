@@ -1,5 +1,5 @@
-import { p256 } from '@noble/curves/p256'
-import { sha256, sha384 } from '@noble/hashes/sha2'
+import { p256 } from '@noble/curves/nist.js'
+import { sha256, sha384 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, SecretBytes, toHex, utf8ToBytes } from '../../crypto/index.js'
 import { decodeVersionedAttestation, encodeVersionedAttestation } from '../dstack/index.js'

@@ -1,5 +1,5 @@
 import 'reflect-metadata'
-import { sha256 } from '@noble/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type * as x509 from '@peculiar/x509'
 import { concatBytes, equalBytes, isZero } from '../../crypto/index.js'
 import { computeDstackIdentity, osImageHashFromConfig, replayRuntimeEvents } from '../dstack/index.js'

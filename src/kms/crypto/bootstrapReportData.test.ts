@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { secp256k1 } from '@noble/curves/secp256k1'
-import { keccak_256 } from '@noble/hashes/sha3'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../crypto/index.js'
 import { bootstrapReportData } from './bootstrapReportData.js'

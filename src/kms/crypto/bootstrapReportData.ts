@@ -1,4 +1,4 @@
-import { keccak_256 } from '@noble/hashes/sha3'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { padRight, toHex, utf8ToBytes } from '../../crypto/index.js'
 import { BOOTSTRAP_REPORT_TAG } from './labels.js'
 

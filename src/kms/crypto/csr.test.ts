@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, fromHex, ScaleWriter, toHex } from '../../crypto/index.js'
 import {

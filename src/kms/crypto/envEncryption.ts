@@ -4,7 +4,7 @@
  * of the SDK's `encryptEnvVars` output.
  */
 import { createDecipheriv } from 'node:crypto'
-import { x25519 } from '@noble/curves/ed25519'
+import { x25519 } from '@noble/curves/ed25519.js'
 import { assertAppId, deriveEnvCryptKey } from './appKeys.js'
 import { KmsCryptoError } from './errors.js'
 import { PREFIX_ENV_ENCRYPT_PUBKEY } from './labels.js'

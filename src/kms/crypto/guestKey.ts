@@ -3,7 +3,7 @@
  * key = HKDF-SHA256(salt "RATLS", ikm = app k256 key, info = path UTF-8, 32) for every algorithm;
  * signature_chain = [app_k256.sign_recoverable(keccak256(purpose ":" hex(pubkey))), k256_signature].
  */
-import { ed25519 } from '@noble/curves/ed25519'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { toHex, utf8ToBytes } from '../../crypto/index.js'
 import { KmsCryptoError } from './errors.js'
 import { deriveKey } from './kdf.js'

@@ -1,6 +1,6 @@
 import { createPrivateKey, hkdfSync } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
-import { sha256 } from '@noble/hashes/sha2'
+import { p256 } from '@noble/curves/nist.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, fromHex, toHex, utf8ToBytes } from '../../crypto/index.js'
 import { deriveDhSecret, deriveKey, deriveP256Key } from './kdf.js'

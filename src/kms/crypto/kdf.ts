@@ -1,8 +1,8 @@
 /**
  * dstack's KDF primitives (`ra-tls/src/kdf.rs`, dstack-kms.md §3.2), byte-exact.
  */
-import { hkdf } from '@noble/hashes/hkdf'
-import { sha256 } from '@noble/hashes/sha2'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '../../crypto/index.js'
 import { KmsCryptoError } from './errors.js'
 import { KDF_SALT } from './labels.js'

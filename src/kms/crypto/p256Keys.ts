@@ -4,8 +4,8 @@
  * uncompressed public key) and rcgen's SPKI. The parsers also accept the OpenSSL/WebCrypto layouts.
  */
 import { createECDH } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
-import { bytesToNumberBE } from '@noble/curves/utils'
+import { p256 } from '@noble/curves/nist.js'
+import { bytesToNumberBE } from '@noble/curves/utils.js'
 import { concatBytes, fromHex, SecretBytes } from '../../crypto/index.js'
 import { bytesEq, DerError, encodeTlv, readChildren, readWhole } from './der.js'
 import { KmsCryptoError } from './errors.js'

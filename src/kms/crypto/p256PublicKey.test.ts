@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import { describe, expect, it } from 'vitest'
 import { p256PublicKey } from './p256Keys.js'
 
 describe('p256PublicKey (OpenSSL) agrees with noble', () => {
   it('for random scalars, compressed and uncompressed', () => {
     for (let i = 0; i < 64; i++) {
-      const d = p256.utils.randomPrivateKey()
+      const d = p256.utils.randomSecretKey()
       expect(p256PublicKey(d)).toEqual(p256.getPublicKey(d, false))
       expect(p256PublicKey(d, true)).toEqual(p256.getPublicKey(d, true))
     }

@@ -1,7 +1,7 @@
-import { secp256k1 } from '@noble/curves/secp256k1'
-import { keccak_256 } from '@noble/hashes/sha3'
-import { verifyEnvEncryptPublicKeyLegacy } from '@phala/dstack-sdk'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { describe, expect, it } from 'vitest'
+import { verifyEnvEncryptPublicKeyLegacy } from '../../../test/clients/dstack-sdk/index.js'
 import { concatBytes, fromHex, toHex, utf8ToBytes } from '../../crypto/index.js'
 import { deriveAppK256Key } from './appKeys.js'
 import {

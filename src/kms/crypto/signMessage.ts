@@ -3,9 +3,9 @@
  * dstack-kms.md §3.4): 65 bytes `r ‖ s ‖ v` over keccak256 of a raw preimage, low-S, RFC 6979 (so the bytes
  * are deterministic and equal to k256's), `v` = recovery id (0/1; 2/3 only if r overflowed, ~2^-128).
  */
-import { secp256k1 } from '@noble/curves/secp256k1'
-import { bytesToNumberBE } from '@noble/curves/utils'
-import { keccak_256 } from '@noble/hashes/sha3'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { bytesToNumberBE } from '@noble/curves/utils.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { concatBytes, utf8ToBytes } from '../../crypto/index.js'
 import { KmsCryptoError } from './errors.js'
 
@@ -46,8 +46,14 @@ export function u64be(value: bigint | number): Uint8Array {
 /** `sign_recoverable_keccak256(key, preimage)` → 65 bytes r ‖ s ‖ v. */
 export function signRecoverableKeccak256(k256Scalar: Uint8Array, preimage: Uint8Array): Uint8Array {
   assertK256Scalar(k256Scalar)
-  const sig = secp256k1.sign(keccak_256(preimage), k256Scalar, { lowS: true, prehash: false, extraEntropy: false })
-  return concatBytes(sig.toBytes('compact'), Uint8Array.of(sig.recovery as number))
+  // noble's 'recovered' format is v ‖ r ‖ s; dstack's wire order is r ‖ s ‖ v.
+  const rec = secp256k1.sign(keccak_256(preimage), k256Scalar, {
+    lowS: true,
+    prehash: false,
+    extraEntropy: false,
+    format: 'recovered',
+  })
+  return concatBytes(rec.subarray(1), rec.subarray(0, 1))
 }
 
 /**

@@ -3,7 +3,7 @@
  * SHA-256, ASN.1 DER signature, by the key in the CSR (SPKI DER, uncompressed point as ring requires).
  * High-S signatures are valid (ring accepts them).
  */
-import { p256 } from '@noble/curves/p256'
+import { p256 } from '@noble/curves/nist.js'
 import type { SignCertCsr } from './csr.js'
 import { KmsCryptoError } from './errors.js'
 import { CSR_CONFIRM } from './labels.js'

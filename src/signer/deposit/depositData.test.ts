@@ -1,6 +1,6 @@
 import { ssz } from '@lodestar/types'
-import { pbkdf2 } from '@noble/hashes/pbkdf2'
-import { sha512 } from '@noble/hashes/sha2'
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { fromHex, toHex } from '../../crypto/index.js'
 import type { SignerError } from '../errors.js'

@@ -1,8 +1,10 @@
-import { bls12_381 } from '@noble/curves/bls12-381'
+import { bls12_381 } from '@noble/curves/bls12-381.js'
 import type { BlsBackend } from './blsBackend.js'
 
 /** Ethereum's proof-of-possession ciphersuite (noble's default DST is the _NUL_ one, so it is passed explicitly). */
 const DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_'
+/** Ethereum's layout: G1 public keys, G2 signatures. */
+const bls = bls12_381.longSignatures
 
 /**
  * Pure-JS BLS12-381 (@noble/curves), used only when the native @chainsafe/blst binding cannot load. Same
@@ -11,11 +13,11 @@ const DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_'
 export function nobleBackend(): BlsBackend {
   return {
     name: 'noble',
-    publicKey: (sk) => bls12_381.getPublicKey(sk),
-    sign: (sk, msg) => bls12_381.sign(msg, sk, { DST }),
+    publicKey: (sk) => bls.getPublicKey(sk).toBytes(true),
+    sign: (sk, msg) => bls.sign(bls.hash(msg, DST), sk).toBytes(true),
     verify(pk, msg, sig) {
       try {
-        return bls12_381.verify(sig, msg, pk, { DST })
+        return bls.verify(sig, bls.hash(msg, DST), pk)
       } catch {
         return false
       }
@@ -23,9 +25,9 @@ export function nobleBackend(): BlsBackend {
     isValidPublicKey(pk) {
       if (pk.length !== 48) return false
       try {
-        const p = bls12_381.G1.ProjectivePoint.fromHex(pk)
+        const p = bls12_381.G1.Point.fromBytes(pk)
         p.assertValidity()
-        return !p.equals(bls12_381.G1.ProjectivePoint.ZERO)
+        return !p.equals(bls12_381.G1.Point.ZERO)
       } catch {
         return false
       }

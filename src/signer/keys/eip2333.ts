@@ -1,5 +1,5 @@
-import { expand, extract } from '@noble/hashes/hkdf'
-import { sha256 } from '@noble/hashes/sha2'
+import { expand, extract } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, SecretBytes, utf8ToBytes } from '../../crypto/index.js'
 
 /**

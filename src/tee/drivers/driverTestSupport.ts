@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
-import { sha384 } from '@noble/hashes/sha2'
+import { sha384 } from '@noble/hashes/sha2.js'
 import type { DriverIo } from './driverIo.js'
 
 /** Test support: the shared vectors (never copied into the repo). */

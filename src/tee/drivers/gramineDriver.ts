@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { hkdf } from '@noble/hashes/hkdf'
-import { sha256 } from '@noble/hashes/sha2'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { type Attestation, type Platform, parseQuote, TEE_TYPE_SGX } from '../../attestation/index.js'
 import { equalBytes, SecretBytes, utf8ToBytes } from '../../crypto/index.js'
 import { TeeError } from '../errors.js'

@@ -1,0 +1,1 @@
+export * from '@phala/dstack-sdk/encrypt-env-vars'
