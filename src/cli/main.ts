@@ -1,15 +1,7 @@
 import 'reflect-metadata'
 import { Command, CommanderError } from 'commander'
 import { CustosError } from '../errors.js'
-import { registerAgentCommand } from './agentCommand.js'
-import { registerAttestCommand } from './attestCommand.js'
-import { registerConfigCommand } from './configCommand.js'
-import { registerContractsCommand } from './contracts/command.js'
-import { registerDevCommand } from './devCommand.js'
-import { registerInitCommand } from './initCommand.js'
-import { registerPolicyCommand } from './policyCommand.js'
-import { registerSignerCommand } from './signerCommand.js'
-import { registerStartCommand } from './startCommand.js'
+import { registerCommands } from './commands.js'
 
 const program = new Command()
   .name('custos')
@@ -21,15 +13,7 @@ const program = new Command()
   .exitOverride()
   .enablePositionalOptions()
 
-registerInitCommand(program)
-registerStartCommand(program)
-registerDevCommand(program)
-registerAgentCommand(program)
-registerAttestCommand(program)
-registerSignerCommand(program)
-registerPolicyCommand(program)
-registerContractsCommand(program)
-registerConfigCommand(program)
+await registerCommands(program, process.argv.slice(2))
 
 try {
   await program.parseAsync(process.argv)
