@@ -12,11 +12,33 @@ pragma solidity ^0.8.24;
 /// - `submitAttestation` records a digest of the participant's evidence and its identity fields; the evidence is
 ///   verified OFF chain by the other nodes (no on-chain DCAP verification). The measurement must be allowed at
 ///   submission, and `hasValidAttestation` re-checks it against the current allow-list on every call.
+/// - Domains (NEAR `vote_add_domains` / `vote_pk`): every current participant votes the identical list of new
+///   domains; the contract enters Initializing and the committee runs a DKG for each new domain in order. Every
+///   participant then votes the group public key it computed for (domain, attempt) with `votePk`; when all agree
+///   the key is recorded, and after the last new domain the contract is Running again. A failed attempt is
+///   simply retried under a new attempt id.
 /// Votes are per epoch: a participant set change makes all pending votes stale.
 contract CustosCommittee {
     enum State {
         Running,
-        Resharing
+        Resharing,
+        Initializing
+    }
+
+    /// @notice signature scheme of a domain: 0 Ed25519 (FROST), 1 secp256k1 FROST, 2 BIP-340 (FROST)
+    uint8 public constant SCHEME_COUNT = 3;
+
+    struct DomainSpec {
+        uint8 scheme;
+        string purpose;
+    }
+
+    struct Domain {
+        uint32 id;
+        uint8 scheme;
+        string purpose;
+        /// group public key; empty until the DKG for this domain has been voted
+        bytes publicKey;
     }
 
     struct ParticipantInfo {
@@ -69,6 +91,14 @@ contract CustosCommittee {
     /// @dev prospective epoch => voter => proposal hash voted for
     mapping(uint64 => mapping(address => bytes32)) private _paramsVoteOf;
 
+    Domain[] private _domains;
+    /// @notice index into the domain list of the domain whose key is being generated (valid while Initializing)
+    uint32 public keygenDomainIndex;
+    /// @dev domains-vote key => voter => voted (one vote per voter per proposal, per epoch)
+    mapping(bytes32 => bytes32) private _domainsVoteOf;
+    /// @dev (epoch, domain id, attempt) => voter => public-key hash voted for
+    mapping(bytes32 => mapping(address => bytes32)) private _pkVoteOf;
+
     event EpochStarted(uint64 indexed epochId, uint16 threshold, address[] participants);
     event ParametersVoted(uint64 indexed prospectiveEpochId, bytes32 indexed proposalHash, address indexed voter, uint256 votes);
     event ResharingStarted(uint64 indexed prospectiveEpochId, bytes32 indexed proposalHash, uint16 threshold, address[] participants);
@@ -80,6 +110,10 @@ contract CustosCommittee {
     event CodeHashRemoved(bytes32 indexed codeHash);
     event AttestationSubmitted(address indexed account, bytes32 digest, bytes32 measurement);
     event ParticipantUrlUpdated(address indexed account, string url);
+    event DomainsVoted(uint64 indexed epochId, bytes32 indexed proposalHash, address indexed voter, uint256 votes);
+    event DomainsAdded(uint32 firstDomainId, uint32 count);
+    event DomainKeyVoted(uint32 indexed domainId, uint64 indexed attemptId, address indexed voter, bytes32 publicKeyHash, uint256 votes);
+    event DomainKeyGenerated(uint32 indexed domainId, uint64 attemptId, bytes publicKey);
 
     error NotParticipant(address caller);
     error NotProspectiveParticipant(address caller);
@@ -90,6 +124,9 @@ contract CustosCommittee {
     error InvalidParameters(string why);
     error CodeHashNotAllowed(bytes32 codeHash);
     error CodeHashAlreadyAllowed(bytes32 codeHash);
+    error NotInitializing();
+    error WrongDomain(uint32 expected, uint32 got);
+    error InvalidDomain(string why);
 
     constructor(ParticipantInfo[] memory initial, uint16 threshold_, bytes32[] memory initialCodeHashes) {
         _validate(initial, threshold_, false);
@@ -144,6 +181,25 @@ contract CustosCommittee {
 
     function codeHashVotes(bytes32 codeHash, bool add) external view returns (uint256) {
         return _votes[_codeHashKey(codeHash, add)];
+    }
+
+    function domains() external view returns (Domain[] memory) {
+        return _domains;
+    }
+
+    /// @notice The domain whose key is being generated (reverts unless Initializing).
+    function keygenDomain() external view returns (Domain memory) {
+        if (state != State.Initializing) revert NotInitializing();
+        return _domains[keygenDomainIndex];
+    }
+
+    function domainsProposalHash(DomainSpec[] calldata proposed) public pure returns (bytes32) {
+        return keccak256(abi.encode(proposed));
+    }
+
+    /// @notice votes for adding `hash` (a domainsProposalHash) next, in the current epoch
+    function domainsVotes(bytes32 hash) external view returns (uint256) {
+        return _votes[keccak256(abi.encode("domains", epochId, _domains.length, hash))];
     }
 
     function attestationOf(address account) external view returns (Attestation memory) {
@@ -211,6 +267,54 @@ contract CustosCommittee {
     function updateParticipantUrl(string calldata url) external onlyParticipant {
         _participants[_indexPlusOne[msg.sender] - 1].url = url;
         emit ParticipantUrlUpdated(msg.sender, url);
+    }
+
+    // ---- domains and their keys (NEAR vote_add_domains / vote_pk) ----
+
+    /// @notice Every current participant must vote the identical list; the last vote starts key generation.
+    function voteAddDomains(DomainSpec[] calldata proposed) external onlyParticipant {
+        if (state != State.Running) revert NotRunning();
+        if (proposed.length == 0) revert InvalidDomain("no domains");
+        for (uint256 i = 0; i < proposed.length; i++) {
+            if (proposed[i].scheme >= SCHEME_COUNT) revert InvalidDomain("unknown scheme");
+            if (bytes(proposed[i].purpose).length == 0) revert InvalidDomain("empty purpose");
+        }
+        bytes32 hash = domainsProposalHash(proposed);
+        bytes32 voterKey = keccak256(abi.encode("domains-voter", epochId, _domains.length, msg.sender));
+        bytes32 previous = _domainsVoteOf[voterKey];
+        if (previous == hash) revert AlreadyVoted(msg.sender);
+        if (previous != bytes32(0)) _votes[keccak256(abi.encode("domains", epochId, _domains.length, previous))] -= 1;
+        _domainsVoteOf[voterKey] = hash;
+        uint256 n = ++_votes[keccak256(abi.encode("domains", epochId, _domains.length, hash))];
+        emit DomainsVoted(epochId, hash, msg.sender, n);
+        if (n < _participants.length) return;
+        uint32 first = uint32(_domains.length);
+        keygenDomainIndex = first;
+        for (uint256 i = 0; i < proposed.length; i++) {
+            _domains.push(Domain(uint32(first + i), proposed[i].scheme, proposed[i].purpose, ""));
+        }
+        state = State.Initializing;
+        emit DomainsAdded(first, uint32(proposed.length));
+    }
+
+    /// @notice A participant reports the group public key its DKG produced for (domain, attempt). When every
+    /// current participant reported the same key, the key is recorded and the next domain (or Running) follows.
+    function votePk(uint32 domainId, uint64 attemptId, bytes calldata publicKey) external onlyParticipant {
+        if (state != State.Initializing) revert NotInitializing();
+        Domain storage d = _domains[keygenDomainIndex];
+        if (domainId != d.id) revert WrongDomain(d.id, domainId);
+        if (publicKey.length == 0 || publicKey.length > 65) revert InvalidDomain("public key length");
+        bytes32 pkHash = keccak256(publicKey);
+        bytes32 attempt = keccak256(abi.encode("pk", epochId, domainId, attemptId));
+        if (_pkVoteOf[attempt][msg.sender] != bytes32(0)) revert AlreadyVoted(msg.sender);
+        _pkVoteOf[attempt][msg.sender] = pkHash;
+        uint256 n = ++_votes[keccak256(abi.encode(attempt, pkHash))];
+        emit DomainKeyVoted(domainId, attemptId, msg.sender, pkHash, n);
+        if (n < _participants.length) return;
+        d.publicKey = publicKey;
+        emit DomainKeyGenerated(domainId, attemptId, publicKey);
+        if (keygenDomainIndex + 1 < _domains.length) keygenDomainIndex += 1;
+        else state = State.Running;
     }
 
     // ---- code measurements (NEAR vote_code_hash) ----

@@ -1519,7 +1519,23 @@ export const custosCommitteeAbi = [
         type: 'string',
       },
     ],
+    name: 'InvalidDomain',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'string',
+        name: 'why',
+        type: 'string',
+      },
+    ],
     name: 'InvalidParameters',
+    type: 'error',
+  },
+  {
+    inputs: [],
+    name: 'NotInitializing',
     type: 'error',
   },
   {
@@ -1552,6 +1568,22 @@ export const custosCommitteeAbi = [
   {
     inputs: [],
     name: 'NotRunning',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint32',
+        name: 'expected',
+        type: 'uint32',
+      },
+      {
+        internalType: 'uint32',
+        name: 'got',
+        type: 'uint32',
+      },
+    ],
+    name: 'WrongDomain',
     type: 'error',
   },
   {
@@ -1650,6 +1682,118 @@ export const custosCommitteeAbi = [
       },
     ],
     name: 'CodeHashVoted',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint32',
+        name: 'domainId',
+        type: 'uint32',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'attemptId',
+        type: 'uint64',
+      },
+      {
+        indexed: false,
+        internalType: 'bytes',
+        name: 'publicKey',
+        type: 'bytes',
+      },
+    ],
+    name: 'DomainKeyGenerated',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint32',
+        name: 'domainId',
+        type: 'uint32',
+      },
+      {
+        indexed: true,
+        internalType: 'uint64',
+        name: 'attemptId',
+        type: 'uint64',
+      },
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'voter',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'bytes32',
+        name: 'publicKeyHash',
+        type: 'bytes32',
+      },
+      {
+        indexed: false,
+        internalType: 'uint256',
+        name: 'votes',
+        type: 'uint256',
+      },
+    ],
+    name: 'DomainKeyVoted',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: false,
+        internalType: 'uint32',
+        name: 'firstDomainId',
+        type: 'uint32',
+      },
+      {
+        indexed: false,
+        internalType: 'uint32',
+        name: 'count',
+        type: 'uint32',
+      },
+    ],
+    name: 'DomainsAdded',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint64',
+        name: 'epochId',
+        type: 'uint64',
+      },
+      {
+        indexed: true,
+        internalType: 'bytes32',
+        name: 'proposalHash',
+        type: 'bytes32',
+      },
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'voter',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint256',
+        name: 'votes',
+        type: 'uint256',
+      },
+    ],
+    name: 'DomainsVoted',
     type: 'event',
   },
   {
@@ -1822,6 +1966,19 @@ export const custosCommitteeAbi = [
     type: 'event',
   },
   {
+    inputs: [],
+    name: 'SCHEME_COUNT',
+    outputs: [
+      {
+        internalType: 'uint8',
+        name: '',
+        type: 'uint8',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
     inputs: [
       {
         internalType: 'bytes32',
@@ -1927,6 +2084,91 @@ export const custosCommitteeAbi = [
   },
   {
     inputs: [],
+    name: 'domains',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'uint32',
+            name: 'id',
+            type: 'uint32',
+          },
+          {
+            internalType: 'uint8',
+            name: 'scheme',
+            type: 'uint8',
+          },
+          {
+            internalType: 'string',
+            name: 'purpose',
+            type: 'string',
+          },
+          {
+            internalType: 'bytes',
+            name: 'publicKey',
+            type: 'bytes',
+          },
+        ],
+        internalType: 'struct CustosCommittee.Domain[]',
+        name: '',
+        type: 'tuple[]',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            internalType: 'uint8',
+            name: 'scheme',
+            type: 'uint8',
+          },
+          {
+            internalType: 'string',
+            name: 'purpose',
+            type: 'string',
+          },
+        ],
+        internalType: 'struct CustosCommittee.DomainSpec[]',
+        name: 'proposed',
+        type: 'tuple[]',
+      },
+    ],
+    name: 'domainsProposalHash',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'pure',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'bytes32',
+        name: 'hash',
+        type: 'bytes32',
+      },
+    ],
+    name: 'domainsVotes',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'epochId',
     outputs: [
       {
@@ -1971,6 +2213,54 @@ export const custosCommitteeAbi = [
         internalType: 'bool',
         name: '',
         type: 'bool',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'keygenDomain',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'uint32',
+            name: 'id',
+            type: 'uint32',
+          },
+          {
+            internalType: 'uint8',
+            name: 'scheme',
+            type: 'uint8',
+          },
+          {
+            internalType: 'string',
+            name: 'purpose',
+            type: 'string',
+          },
+          {
+            internalType: 'bytes',
+            name: 'publicKey',
+            type: 'bytes',
+          },
+        ],
+        internalType: 'struct CustosCommittee.Domain',
+        name: '',
+        type: 'tuple',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'keygenDomainIndex',
+    outputs: [
+      {
+        internalType: 'uint32',
+        name: '',
+        type: 'uint32',
       },
     ],
     stateMutability: 'view',
@@ -2280,6 +2570,31 @@ export const custosCommitteeAbi = [
     type: 'function',
   },
   {
+    inputs: [
+      {
+        components: [
+          {
+            internalType: 'uint8',
+            name: 'scheme',
+            type: 'uint8',
+          },
+          {
+            internalType: 'string',
+            name: 'purpose',
+            type: 'string',
+          },
+        ],
+        internalType: 'struct CustosCommittee.DomainSpec[]',
+        name: 'proposed',
+        type: 'tuple[]',
+      },
+    ],
+    name: 'voteAddDomains',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
     inputs: [],
     name: 'voteCancelResharing',
     outputs: [],
@@ -2335,6 +2650,29 @@ export const custosCommitteeAbi = [
       },
     ],
     name: 'voteNewParameters',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint32',
+        name: 'domainId',
+        type: 'uint32',
+      },
+      {
+        internalType: 'uint64',
+        name: 'attemptId',
+        type: 'uint64',
+      },
+      {
+        internalType: 'bytes',
+        name: 'publicKey',
+        type: 'bytes',
+      },
+    ],
+    name: 'votePk',
     outputs: [],
     stateMutability: 'nonpayable',
     type: 'function',

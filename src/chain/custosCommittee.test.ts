@@ -234,3 +234,85 @@ describe('CustosCommittee', () => {
     expect(await as(0).read.hasValidAttestation([addr(3)])).toBe(false)
   })
 })
+
+describe('CustosCommittee domains and key votes (NEAR vote_add_domains / vote_pk)', () => {
+  let lc: LocalCustos
+  let address: Address
+  const as = (i: number) => committeeContract({ public: lc.evm.publicClient, wallet: lc.evm.wallets[i]! }, address)
+  const pkA = `0x${'aa'.repeat(32)}` as Hex
+  const pkB = `0x${'bb'.repeat(32)}` as Hex
+  const pkC = `0x02${'cc'.repeat(32)}` as Hex
+  const specs = [
+    { scheme: 0, purpose: 'sign' },
+    { scheme: 1, purpose: 'sign' },
+  ]
+
+  beforeAll(async () => {
+    lc = await startLocalCustos()
+    address = await deployContract(lc.evm.wallets[0]!, lc.artifacts.CustosCommittee, [
+      [0, 1, 2].map((i) => member(lc, i)),
+      2,
+      [CODE],
+    ])
+  })
+  afterAll(() => lc.close())
+
+  it('refuses malformed domain lists and key votes outside Initializing', async () => {
+    await expectRevert(lc.evm, as(0).write.voteAddDomains([[]]), 'InvalidDomain')
+    await expectRevert(lc.evm, as(0).write.voteAddDomains([[{ scheme: 3, purpose: 'x' }]]), 'InvalidDomain')
+    await expectRevert(lc.evm, as(0).write.voteAddDomains([[{ scheme: 0, purpose: '' }]]), 'InvalidDomain')
+    await expectRevert(lc.evm, as(5).write.voteAddDomains([specs]), 'NotParticipant')
+    await expectRevert(lc.evm, as(0).write.votePk([0, 1n, pkA]), 'NotInitializing')
+  })
+
+  it('needs every participant for the same list; then generates keys domain by domain', async () => {
+    const hash = await as(0).read.domainsProposalHash([specs])
+    await events(lc.evm, custosCommitteeAbi, as(0).write.voteAddDomains([specs]))
+    await expectRevert(lc.evm, as(0).write.voteAddDomains([specs]), 'AlreadyVoted')
+    await events(lc.evm, custosCommitteeAbi, as(1).write.voteAddDomains([specs]))
+    expect(await as(0).read.domainsVotes([hash])).toBe(2n)
+    expect(await as(0).read.state()).toBe(0) // 2 of 3 is not enough: every participant must agree
+    const evs = await events(lc.evm, custosCommitteeAbi, as(2).write.voteAddDomains([specs]))
+    expect(evs.at(-1)).toEqual({ eventName: 'DomainsAdded', args: { firstDomainId: 0, count: 2 } })
+    expect(await as(0).read.state()).toBe(2)
+    expect((await as(0).read.keygenDomain()).id).toBe(0)
+    // no resharing while keys are being generated
+    await expectRevert(
+      lc.evm,
+      as(0).write.voteNewParameters([1n, [0, 1, 2].map((i) => member(lc, i)), 2]),
+      'NotRunning',
+    )
+
+    await expectRevert(lc.evm, as(0).write.votePk([1, 1n, pkA]), 'WrongDomain')
+    // attempt 1: node 2 computed a different key, so attempt 1 never completes
+    await events(lc.evm, custosCommitteeAbi, as(0).write.votePk([0, 1n, pkA]))
+    await expectRevert(lc.evm, as(0).write.votePk([0, 1n, pkB]), 'AlreadyVoted')
+    await events(lc.evm, custosCommitteeAbi, as(1).write.votePk([0, 1n, pkA]))
+    await events(lc.evm, custosCommitteeAbi, as(2).write.votePk([0, 1n, pkB]))
+    expect(await as(0).read.state()).toBe(2)
+    // attempt 2 agrees
+    for (const i of [0, 1]) await events(lc.evm, custosCommitteeAbi, as(i).write.votePk([0, 2n, pkB]))
+    const done = await events(lc.evm, custosCommitteeAbi, as(2).write.votePk([0, 2n, pkB]))
+    expect(done.at(-1)).toEqual({
+      eventName: 'DomainKeyGenerated',
+      args: { domainId: 0, attemptId: 2n, publicKey: pkB },
+    })
+    expect((await as(0).read.keygenDomain()).id).toBe(1)
+    for (const i of [0, 1, 2]) await events(lc.evm, custosCommitteeAbi, as(i).write.votePk([1, 1n, pkC]))
+    expect(await as(0).read.state()).toBe(0)
+    await expectRevert(lc.evm, as(0).write.votePk([1, 2n, pkC]), 'NotInitializing')
+    const ds = await as(0).read.domains()
+    expect(ds.map((d) => [d.id, d.scheme, d.purpose, d.publicKey])).toEqual([
+      [0, 0, 'sign', pkB],
+      [1, 1, 'sign', pkC],
+    ])
+  })
+
+  it('a later identical list is a new proposal (old votes do not count)', async () => {
+    const hash = await as(0).read.domainsProposalHash([specs])
+    expect(await as(0).read.domainsVotes([hash])).toBe(0n)
+    await events(lc.evm, custosCommitteeAbi, as(0).write.voteAddDomains([specs]))
+    expect(await as(0).read.domainsVotes([hash])).toBe(1n)
+    expect(await as(0).read.state()).toBe(0)
+  })
+})

@@ -126,6 +126,40 @@ describe('committee watcher', () => {
       await p.close()
     }
   })
+
+  it('reports added domains and voted domain keys; readCommittee shows initializing and the keys', async () => {
+    const seen: CommitteeEvent[] = []
+    const w = watchCommittee({
+      client: lc.evm.publicClient,
+      address,
+      onEpoch: (e) => seen.push(e),
+      onDomains: (e) => seen.push(e),
+      pollIntervalMs: 60_000,
+    })
+    try {
+      await w.poll()
+      const specs = [{ scheme: 0, purpose: 'sign' }]
+      const ids = (await readCommittee({ client: lc.evm.publicClient, address })).participants.map((p) => p.id)
+      expect(ids).toEqual([0, 1, 2])
+      for (const i of [0, 1, 2]) await send(as(i).write.voteAddDomains([specs]))
+      const mid = await readCommittee({ client: lc.evm.publicClient, address })
+      expect(mid).toMatchObject({ state: 'initializing', keygenDomainId: 0 })
+      expect(mid.domains).toEqual([{ id: 0, scheme: 0, purpose: 'sign', publicKey: '0x' }])
+      const pk = `0x${'ab'.repeat(32)}` as Hex
+      for (const i of [0, 1, 2]) await send(as(i).write.votePk([0, 7n, pk]))
+      await w.poll()
+      expect(seen).toMatchObject([
+        { kind: 'domains-added', firstDomainId: 0, count: 1 },
+        { kind: 'domain-key', domainId: 0, attemptId: 7n, publicKey: pk },
+      ])
+      const after = await readCommittee({ client: lc.evm.publicClient, address })
+      expect(after.state).toBe('running')
+      expect(after.keygenDomainId).toBeUndefined()
+      expect(after.domains[0]?.publicKey).toBe(pk)
+    } finally {
+      w.stop()
+    }
+  })
 })
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {

@@ -11,13 +11,27 @@ export interface CommitteeMember {
   url: string
 }
 
+/** A committee key domain; `publicKey` is '0x' until its DKG was voted (votePk). */
+export interface CommitteeDomain {
+  id: number
+  /** 0 Ed25519, 1 secp256k1 FROST, 2 BIP-340 */
+  scheme: number
+  purpose: string
+  publicKey: Hex
+}
+
+const STATES = ['running', 'resharing', 'initializing'] as const
+
 /** CustosCommittee state at one block. */
 export interface CommitteeState {
   blockNumber: bigint
   epochId: bigint
   threshold: number
-  state: 'running' | 'resharing'
+  state: (typeof STATES)[number]
   participants: CommitteeMember[]
+  domains: CommitteeDomain[]
+  /** while initializing: the domain whose key is being generated */
+  keygenDomainId?: number
   /** set while resharing: the epoch being formed, its threshold and members */
   prospective?: { epochId: bigint; threshold: number; participants: CommitteeMember[] }
 }
@@ -35,6 +49,8 @@ export type CommitteeEvent =
       txHash: Hex
     }
   | { kind: 'resharing-cancelled'; prospectiveEpochId: bigint; blockNumber: bigint; txHash: Hex }
+  | { kind: 'domains-added'; firstDomainId: number; count: number; blockNumber: bigint; txHash: Hex }
+  | { kind: 'domain-key'; domainId: number; attemptId: bigint; publicKey: Hex; blockNumber: bigint; txHash: Hex }
 
 const members = (ps: readonly { account: Address; id: number; signingPubkey: Hex; url: string }[]) =>
   ps.map((p) => ({ account: getAddress(p.account), id: p.id, signingPubkey: p.signingPubkey, url: p.url }))
@@ -50,19 +66,24 @@ export async function readCommittee(opts: {
   const c = committeeContract(opts.client, opts.address)
   const at = { blockNumber }
   const what = 'the CustosCommittee read'
-  const [epochId, threshold, state, participants] = await Promise.all([
+  const [epochId, threshold, state, participants, domains] = await Promise.all([
     readChain(c.read.epochId(at), what),
     readChain(c.read.threshold(at), what),
     readChain(c.read.state(at), what),
     readChain(c.read.participants(at), what),
+    readChain(c.read.domains(at), what),
   ])
+  const stateName = STATES[state]
+  if (stateName === undefined) throw new RangeError(`CustosCommittee reports unknown state ${state}`)
   const out: CommitteeState = {
     blockNumber,
     epochId,
     threshold,
-    state: state === 1 ? 'resharing' : 'running',
+    state: stateName,
     participants: members(participants),
+    domains: domains.map((d) => ({ id: d.id, scheme: d.scheme, purpose: d.purpose, publicKey: d.publicKey })),
   }
+  if (stateName === 'initializing') out.keygenDomainId = (await readChain(c.read.keygenDomain(at), what)).id
   if (state === 1) {
     const [pe, pt, pp] = await Promise.all([
       readChain(c.read.prospectiveEpochId(at), what),
@@ -81,6 +102,8 @@ export interface WatchCommitteeOptions {
   onEpoch: (e: Extract<CommitteeEvent, { kind: 'epoch' }>) => void
   /** a resharing started or was cancelled */
   onResharing?: (e: Extract<CommitteeEvent, { kind: 'resharing' | 'resharing-cancelled' }>) => void
+  /** domains were added (key generation starts) or a domain's key was voted */
+  onDomains?: (e: Extract<CommitteeEvent, { kind: 'domains-added' | 'domain-key' }>) => void
   /** a poll failed (RPC down…); the watcher keeps its position and retries at the next poll */
   onError?: (e: unknown) => void
   /** first block to report events from; default the block after the current one at start */
@@ -114,6 +137,7 @@ export function watchCommittee(opts: WatchCommitteeOptions): CommitteeWatcher {
   const dispatch = (e: CommitteeEvent) => {
     try {
       if (e.kind === 'epoch') opts.onEpoch(e)
+      else if (e.kind === 'domains-added' || e.kind === 'domain-key') opts.onDomains?.(e)
       else opts.onResharing?.(e)
     } catch (err) {
       log.error({ err: (err as Error).message }, 'committee event handler failed')
@@ -155,6 +179,16 @@ export function watchCommittee(opts: WatchCommitteeOptions): CommitteeWatcher {
           })
         else if (l.eventName === 'ResharingCancelled')
           dispatch({ kind: 'resharing-cancelled', prospectiveEpochId: l.args.prospectiveEpochId, ...at })
+        else if (l.eventName === 'DomainsAdded')
+          dispatch({ kind: 'domains-added', firstDomainId: l.args.firstDomainId, count: l.args.count, ...at })
+        else if (l.eventName === 'DomainKeyGenerated')
+          dispatch({
+            kind: 'domain-key',
+            domainId: l.args.domainId,
+            attemptId: l.args.attemptId,
+            publicKey: l.args.publicKey,
+            ...at,
+          })
       }
       last = to
     }

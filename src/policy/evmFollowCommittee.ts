@@ -46,11 +46,14 @@ export function followCommittee(opts: FollowCommitteeOptions): { stop(): void } 
         },
         'committee: resharing started',
       )
-    else
+    else if (e.kind === 'resharing-cancelled')
       log.info(
         { committee: address, prospectiveEpochId: e.prospectiveEpochId.toString() },
         'committee: resharing cancelled',
       )
+    else if (e.kind === 'domains-added')
+      log.info({ committee: address, firstDomainId: e.firstDomainId, count: e.count }, 'committee: domains added')
+    else log.info({ committee: address, domainId: e.domainId, publicKey: e.publicKey }, 'committee: domain key voted')
     opts.onEvent?.(e)
   }
 
@@ -82,6 +85,7 @@ export function followCommittee(opts: FollowCommitteeOptions): { stop(): void } 
       fromBlock: c.blockNumber + 1n,
       onEpoch: emit,
       onResharing: emit,
+      onDomains: emit,
       onError: (e) =>
         log.warn({ committee: address, err: (e as Error).message }, 'committee watcher: poll failed; retrying'),
       pollIntervalMs: period,

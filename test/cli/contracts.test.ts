@@ -306,4 +306,36 @@ describe('custos contracts', () => {
       acct(2),
     ])
   })
+
+  it('committee add-domains: a bad spec is refused; every participant votes; show lists the domains awaiting keys', async () => {
+    const bad = await inProcess(
+      'contracts',
+      'committee',
+      'add-domains',
+      ...D(),
+      '--dev-account',
+      '0',
+      '--domain',
+      'rsa:x',
+    )
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/--domain must be <scheme>:<purpose>/)
+    const spec = ['--domain', 'ed25519:sign', '--domain', 'bip340:btc']
+    const first = json(
+      await inProcess('contracts', 'committee', 'add-domains', ...D(), '--dev-account', '0', ...spec, '--json'),
+    )
+    expect(first).toMatchObject({ state: 'Running', votes: '1/3' })
+    for (const i of [1, 2]) {
+      const r = await inProcess('contracts', 'committee', 'add-domains', ...D(), '--dev-account', String(i), ...spec)
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const s = json(await inProcess('contracts', 'show', ...D(), '--json')) as { committee: Record<string, unknown> }
+    expect(s.committee.state).toBe('Initializing')
+    expect(s.committee.domains).toEqual([
+      { id: 0, scheme: 0, purpose: 'sign', publicKey: '0x' },
+      { id: 1, scheme: 2, purpose: 'btc', publicKey: '0x' },
+    ])
+    const text = await inProcess('contracts', 'show', ...D())
+    expect(text.stdout).toMatch(/#1 Bip340 \(btc\): key not generated yet/)
+  })
 })

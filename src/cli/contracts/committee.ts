@@ -22,6 +22,20 @@ interface AttestationOptions extends ChainCliOptions {
 }
 
 const ZERO = `0x${'00'.repeat(32)}` as const
+const stateName = (s: number) => ['Running', 'Resharing', 'Initializing'][s] ?? `state ${s}`
+const SCHEMES = ['ed25519', 'secp256k1', 'bip340'] as const
+
+/** `--domain ed25519:sign` → { scheme: 0, purpose: 'sign' } */
+function parseDomainSpec(text: string): { scheme: number; purpose: string } {
+  const [name, purpose] = text.split(':', 2)
+  const scheme = SCHEMES.indexOf((name ?? '').toLowerCase() as (typeof SCHEMES)[number])
+  if (scheme < 0 || !purpose)
+    throw new ContractsCliError(
+      'CONTRACTS_BAD_ARG',
+      `--domain must be <scheme>:<purpose> with scheme one of ${SCHEMES.join(', ')}; got "${text}"`,
+    )
+  return { scheme, purpose }
+}
 
 /** propose / vote: both are `voteNewParameters` (NEAR vote_new_parameters); the first vote is the proposal. */
 function voteParameters(o: ParamsOptions, checkProposal: boolean): Promise<void> {
@@ -60,7 +74,7 @@ function voteParameters(o: ParamsOptions, checkProposal: boolean): Promise<void>
       const state = await c.read.state()
       return {
         proposalHash: await c.read.proposalHash([f.participants, threshold]),
-        state: state === 0 ? 'Running' : 'Resharing',
+        state: stateName(state),
         ...(state === 1
           ? { next: 'every prospective participant now runs `custos contracts committee reshared`' }
           : {}),
@@ -99,6 +113,44 @@ export function registerCommitteeCommands(contracts: Command): void {
   withSignerOptions(
     withChainOptions(
       committee
+        .command('add-domains')
+        .description(
+          'vote to add key domains (every participant must vote the same list; the committee then runs a DKG per domain)',
+        )
+        .requiredOption('--domain <scheme:purpose...>', 'e.g. --domain ed25519:sign --domain secp256k1:sign'),
+    ),
+  ).action((o: ChainCliOptions & { domain: string[] }) => {
+    const specs = o.domain.map(parseDomainSpec)
+    const address = committeeAddressOf(o)
+    return runWrite(
+      o,
+      async () => ({
+        abi: custosCommitteeAbi,
+        address,
+        contract: 'CustosCommittee',
+        functionName: 'voteAddDomains',
+        args: [specs],
+        what: `voteAddDomains(${o.domain.join(', ')})`,
+      }),
+      async (ctx) => {
+        const c = committeeContract(ctx.publicClient, address)
+        const [state, hash, count] = await Promise.all([
+          c.read.state(),
+          c.read.domainsProposalHash([specs]),
+          c.read.participantCount(),
+        ])
+        return {
+          state: stateName(state),
+          proposalHash: hash,
+          votes: `${await c.read.domainsVotes([hash])}/${count}`,
+        }
+      },
+    )
+  })
+
+  withSignerOptions(
+    withChainOptions(
+      committee
         .command('reshared')
         .description('as a prospective participant: confirm you hold your new share (the last one starts the epoch)'),
     ),
@@ -124,7 +176,7 @@ export function registerCommitteeCommands(contracts: Command): void {
         const c = committeeContract(ctx.publicClient, address)
         return {
           epochId: Number(await c.read.epochId()),
-          state: (await c.read.state()) === 0 ? 'Running' : 'Resharing',
+          state: stateName(await c.read.state()),
         }
       },
     )

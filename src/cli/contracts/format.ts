@@ -40,6 +40,16 @@ export function formatState(s: ContractsState): string {
         : 'no attestation'
       lines.push(`    #${p.id} ${p.account} ${p.url || '(no url)'} — ${att}`)
     }
+    const scheme = (n: number) => ['Ed25519', 'Secp256k1Frost', 'Bip340'][n] ?? `scheme ${n}`
+    lines.push(
+      ...list(
+        'domains',
+        c.domains.map(
+          (d) =>
+            `#${d.id} ${scheme(d.scheme)} (${d.purpose}): ${d.publicKey === '0x' ? 'key not generated yet' : d.publicKey}`,
+        ),
+      ),
+    )
     lines.push(...list('allowed code hashes', c.allowedCodeHashes))
     lines.push(
       ...list(

@@ -44,11 +44,13 @@ export interface ParticipantState {
 
 export interface CommitteeState {
   address: Address
-  state: 'Running' | 'Resharing'
+  state: 'Running' | 'Resharing' | 'Initializing'
   epochId: number
   nextEpochId: number
   threshold: number
   participants: ParticipantState[]
+  /** key domains; publicKey '0x' while its key is not generated yet */
+  domains: Array<{ id: number; scheme: number; purpose: string; publicKey: Hex }>
   allowedCodeHashes: Hex[]
   /** parameter proposals with votes for the next epoch (Running) */
   pendingProposals: Array<{ prospectiveEpochId: number; proposalHash: Hex; votes: number }>
@@ -167,7 +169,7 @@ export async function readCommitteeState(client: Client, address: Address, fromB
     'reading the CustosCommittee events',
   )
   const args = (name: string) => logs.filter((l) => l.eventName === name).map((l) => l.args as Record<string, unknown>)
-  const [state, epochId, nextEpochId, threshold, participants, prospective, pEpoch, pThreshold, pHash] =
+  const [state, epochId, nextEpochId, threshold, participants, prospective, pEpoch, pThreshold, pHash, domains] =
     await readChain(
       Promise.all([
         c.read.state(),
@@ -179,6 +181,7 @@ export async function readCommitteeState(client: Client, address: Address, fromB
         c.read.prospectiveEpochId(),
         c.read.prospectiveThreshold(),
         c.read.prospectiveProposalHash(),
+        c.read.domains(),
       ]),
       'reading the CustosCommittee state',
     )
@@ -241,16 +244,17 @@ export async function readCommitteeState(client: Client, address: Address, fromB
   ).filter((v) => v.votes > 0)
   const out: CommitteeState = {
     address,
-    state: running ? 'Running' : 'Resharing',
+    state: (['Running', 'Resharing', 'Initializing'] as const)[state] ?? 'Running',
     epochId: Number(epochId),
     nextEpochId: Number(nextEpochId),
     threshold,
     participants: withAttestations,
+    domains: domains.map((d) => ({ id: d.id, scheme: d.scheme, purpose: d.purpose, publicKey: d.publicKey })),
     allowedCodeHashes,
     pendingProposals,
     pendingCodeHashVotes,
   }
-  if (!running) {
+  if (state === 1) {
     const reshared = args('ResharedVoted').filter((a) => a.prospectiveEpochId === pEpoch)
     out.resharing = {
       prospectiveEpochId: Number(pEpoch),
