@@ -20,6 +20,10 @@ contract CustosKms is Owned, IERC165 {
 
     KmsInfo public kmsInfo;
     string public gatewayAppId;
+    /// @notice dstack's DstackKms view (auth-eth's `GET /` reports it). Custos deploys whole CustosApp contracts,
+    /// not ERC-1967 proxies, so nothing is deployed from it: the owner may record the address of a reference
+    /// CustosApp for tools that display it. Zero until set.
+    address public appImplementation;
     mapping(address => bool) public registeredApps;
     mapping(bytes32 => bool) public kmsAllowedAggregatedMrs;
     mapping(bytes32 => bool) public kmsAllowedDeviceIds;
@@ -34,6 +38,7 @@ contract CustosKms is Owned, IERC165 {
     event KmsQuoteSet(bytes quote);
     event KmsEventlogSet(bytes eventlog);
     event GatewayAppIdSet(string gatewayAppId);
+    event AppImplementationSet(address implementation);
     event AppRegistered(address indexed appId);
     event AppDeregistered(address indexed appId);
     event AppDeployedViaFactory(address indexed appId, address indexed deployer);
@@ -76,6 +81,12 @@ contract CustosKms is Owned, IERC165 {
     function setGatewayAppId(string calldata appId) external onlyOwner {
         gatewayAppId = appId;
         emit GatewayAppIdSet(appId);
+    }
+
+    function setAppImplementation(address implementation) external onlyOwner {
+        if (implementation == address(0)) revert ZeroAddress();
+        appImplementation = implementation;
+        emit AppImplementationSet(implementation);
     }
 
     // ---- KMS allow-lists ----

@@ -1,3 +1,4 @@
+import { getAddress, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LocalCustos, startLocalCustos } from '../devchain/index.js'
 import { events, expectRevert, h32 } from '../devchain/testKit.js'
@@ -8,6 +9,7 @@ import { kmsRegistry } from './contracts.js'
 const MR = h32(0xa1)
 const OS = h32(0xb2)
 const DEV = h32(0xc3)
+const APP_IMPL = getAddress('0x00000000000000000000000000000000000a9915')
 const boot = (over: Partial<Parameters<typeof toAppBootInfo>[0]> = {}) =>
   toAppBootInfo({
     appId: '',
@@ -70,6 +72,12 @@ describe('CustosKms', () => {
     ],
     ['removeTcbStatus', (k) => k.write.removeTcbStatus(['OutOfDate']), 'TcbStatusRemoved', { tcbStatus: 'OutOfDate' }],
     ['setOpenAppRegistration', (k) => k.write.setOpenAppRegistration([true]), 'OpenAppRegistrationSet', { open: true }],
+    [
+      'setAppImplementation',
+      (k) => k.write.setAppImplementation([APP_IMPL]),
+      'AppImplementationSet',
+      { implementation: APP_IMPL },
+    ],
   ]
   for (const [name, call, eventName, args] of cases) {
     it(`${name}: only the owner; emits ${eventName}`, async () => {
@@ -80,7 +88,21 @@ describe('CustosKms', () => {
     })
   }
 
-  it('stores KMS info and the gateway app id', async () => {
+  it("answers every view dstack's auth-eth calls (isAppAllowed, isKmsAllowed, gatewayAppId, appImplementation)", async () => {
+    const fresh = await startLocalCustos()
+    try {
+      expect(await fresh.kms.read.appImplementation()).toBe('0x0000000000000000000000000000000000000000')
+      await expectRevert(fresh.evm, fresh.kms.write.setAppImplementation([zeroAddress]), 'ZeroAddress')
+      expect(await fresh.kms.read.gatewayAppId()).toBe('')
+      expect((await fresh.kms.read.isAppAllowed([boot()]))[0]).toBe(false)
+      expect((await fresh.kms.read.isKmsAllowed([boot()]))[0]).toBe(false)
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('stores KMS info, the gateway app id and the app implementation', async () => {
+    expect(await lc.kms.read.appImplementation()).toBe(APP_IMPL)
     expect(await lc.kms.read.kmsInfo()).toEqual(['0x02aa', '0x04bb', '0x0506', '0x5b5d'])
     expect(await lc.kms.read.gatewayAppId()).toBe('gw-1')
   })

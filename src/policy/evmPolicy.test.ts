@@ -116,6 +116,9 @@ describe('EvmPolicy over JSON-RPC', () => {
       chainId: 31337,
       appImplementation: '0x0000000000000000000000000000000000000000',
     })
+    const impl = '0x00000000000000000000000000000000000000A1' as Address
+    await confirmTx(lc.evm.publicClient, lc.kms.write.setAppImplementation([impl]))
+    expect((await policyOver().info()).appImplementation).toBe(impl)
   })
 
   it('fails closed when the RPC goes down, and recovers when it is back', async () => {

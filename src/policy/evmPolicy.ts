@@ -24,7 +24,6 @@ import type { Policy, PolicyDecision, PolicyInfo, PolicyRole } from './types.js'
 export const EVM_UNAVAILABLE = 'authorization backend unavailable'
 export const EVM_RPC_UNREACHABLE = `${EVM_UNAVAILABLE}: chain RPC unreachable`
 export const EVM_DEFAULT_MAX_STALENESS_MS = 2000
-const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 const MAX_CACHED_DECISIONS = 4096
 
 export interface EvmPolicyOptions {
@@ -140,12 +139,16 @@ export class EvmPolicy implements Policy {
   async info(): Promise<PolicyInfo> {
     try {
       const b = await this.#head()
+      // informational only: CustosKms deploys whole CustosApp contracts (zero until the owner records one)
+      const appImplementation = await readChain(
+        kmsRegistry(this.#client, this.kmsContract).read.appImplementation({ blockNumber: b.number }),
+        'CustosKms.appImplementation',
+      )
       return {
         gatewayAppId: b.gatewayAppId,
         kmsContractAddr: this.kmsContract,
         chainId: this.chainId,
-        // CustosKms deploys CustosApp directly (no proxy implementation to report)
-        appImplementation: ZERO_ADDRESS,
+        appImplementation,
       }
     } catch (e) {
       const reason = this.#failure(e, 'info')
