@@ -11,6 +11,7 @@ export {
 export type { DstackIdentityInput, EventHash, QuoteContentTag, TdRegisters, TdxMrs } from './dstack/index.js'
 export {
   BOOT_MR_DONE,
+  canonicalAppCompose,
   composeHashOf,
   computeDstackIdentity,
   computeTdxMrs,
@@ -20,6 +21,7 @@ export {
   encodeVersionedAttestation,
   findEventPayload,
   findEventPayloads,
+  isCanonicalAppCompose,
   MAX_ATTESTATION_BYTES,
   mrKeyProviderOf,
   osImageHashFromConfig,

@@ -6,6 +6,7 @@ import { fromHex, toHex } from '../crypto/index.js'
 import { explain } from '../errors.js'
 import { createPccsClient, INTEL_PCS_URL } from '../net/index.js'
 import { createTeePlatform, type DetectedPlatform, detectPlatform, type TeeConfig } from '../tee/index.js'
+import { registerComposeHashCommand } from './attestComposeHash.js'
 import { type EvidenceReport, verifyEvidence } from './attestVerify.js'
 
 /** Where the command writes; tests pass their own. */
@@ -91,6 +92,8 @@ export function registerAttestCommand(program: Command, io: AttestIo = processIo
         io.exitCode(1)
       }
     })
+
+  registerComposeHashCommand(attest)
 
   attest
     .command('verify')

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { AppAgent } from '../agent/index.js'
-import type { Identity } from '../attestation/index.js'
+import { canonicalAppCompose, type Identity } from '../attestation/index.js'
 import { toHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
 import { startAgentFor } from './agentNode.js'
@@ -13,8 +13,20 @@ import { identityOf } from './platform.js'
 
 /** The "OS image" every devnet VM boots (a label, not a real image). */
 export const DEVNET_OS_IMAGE_HASH = 'c0570500000000000000000000000000000000000000000000000000000de0e7'
-export const KMS_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'custos-kms', runner: 'custos', no_instance_id: true })}\n`
-export const DEMO_APP_COMPOSE = `${JSON.stringify({ manifest_version: 2, name: 'demo-app', runner: 'docker-compose', docker_compose_file: 'services: {}', kms_enabled: true })}\n`
+/** App composes in dstack's canonical form, so `getComposeHash()` of the SDK reproduces their compose hashes. */
+export const KMS_COMPOSE = canonicalAppCompose({
+  manifest_version: 2,
+  name: 'custos-kms',
+  runner: 'custos',
+  no_instance_id: true,
+})
+export const DEMO_APP_COMPOSE = canonicalAppCompose({
+  manifest_version: 2,
+  name: 'demo-app',
+  runner: 'docker-compose',
+  docker_compose_file: 'services: {}',
+  kms_enabled: true,
+})
 
 export interface DevnetOptions {
   home: string

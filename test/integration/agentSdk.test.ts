@@ -10,8 +10,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppAgent, attestationFromQuoteReply, startAppAgent } from '../../src/agent/index.js'
 import { createVerifier, type EvidenceVerifier } from '../../src/attestation/index.js'
-import { fromHex, toHex } from '../../src/crypto/index.js'
-import { getGuestKey, guestPublicKey, recoverGuestKeyChain } from '../../src/kms/crypto/index.js'
+import { fromHex, getGuestKey, guestPublicKey, recoverGuestKeyChain, toHex } from '../../src/crypto/index.js'
 import { memoryLogger, nullLogger } from '../../src/log.js'
 import { readRaTlsCertificate } from '../../src/net/index.js'
 import {
@@ -23,7 +22,7 @@ import {
   startDevnet,
 } from '../../src/node/index.js'
 import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
-import { DstackClient } from '../clients/dstack-sdk/index.js'
+import { DstackClient, getComposeHash } from '../clients/dstack-sdk/index.js'
 import { rawRequest } from '../support/http.js'
 
 let home: string
@@ -112,6 +111,8 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
     const info = await client().info()
     expect(info.app_id).toBe(net.demoApp.appId)
     expect(info.compose_hash).toBe(net.demoApp.composeHash)
+    // the SDK's own compose-hash function reproduces the measured hash from the reported compose
+    expect(getComposeHash(JSON.parse(info.tcb_info.app_compose))).toBe(info.compose_hash)
     expect(info.app_name).toBe('demo-app')
     expect(info.tcb_info.compose_hash).toBe(net.demoApp.composeHash)
     expect(info.tcb_info.rtmr3).toMatch(/^[0-9a-f]{96}$/)

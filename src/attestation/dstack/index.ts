@@ -1,3 +1,4 @@
+export { canonicalAppCompose, isCanonicalAppCompose } from './appCompose.js'
 export type { DstackIdentityInput, TdRegisters, TdxMrs } from './identity.js'
 export { composeHashOf, computeDstackIdentity, computeTdxMrs, defaultAppIdOf, mrKeyProviderOf } from './identity.js'
 export type { QuoteContentTag } from './reportData.js'
