@@ -55,6 +55,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./contracts/command.js')).registerContractsCommand,
   },
   {
+    name: 'mpc',
+    description: 'threshold-signing committee tools (derive: chain-signature keys and addresses, offline)',
+    load: async () => (await import('./mpcCommand.js')).registerMpcCommand,
+  },
+  {
     name: 'config',
     description: 'show configuration reference',
     load: async () => (await import('./configCommand.js')).registerConfigCommand,

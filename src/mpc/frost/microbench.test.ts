@@ -1,0 +1,96 @@
+/**
+ * Microbench note (prints, asserts nothing about time): one 3-of-5 signature, all members in this process,
+ * through this wrapper (root key and a derived key) and through noble's plain API on the same key. Per phase:
+ * commit (3 members), signShare (3 members), aggregate (coordinator), in ms. In a committee the members work
+ * in parallel, so the latency is about commit/3 + signShare/3 + aggregate plus the network.
+ */
+import { ed25519_FROST } from '@noble/curves/ed25519.js'
+import { schnorr_FROST, secp256k1_FROST } from '@noble/curves/secp256k1.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
+import { describe, expect, it } from 'vitest'
+import { deriveTweak } from '../derive/tweak.js'
+import { suiteFor } from '../suites.js'
+import { dealKey, seededRng } from '../testKit.js'
+import type { SchemeId } from '../types.js'
+import { aggregate } from './aggregate.js'
+import { commit } from './commit.js'
+import { signShare } from './signShare.js'
+
+const ROUNDS = 21
+const now = () => performance.now()
+
+type Phases = { commit: number; sign: number; aggregate: number }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+
+/** Runs the variants interleaved (so a busy machine slows them alike) and reports per-phase medians. */
+function compare(variants: Record<string, () => Phases>): string[] {
+  const names = Object.keys(variants)
+  for (let i = 0; i < 3; i++) for (const n of names) variants[n]!() // warm-up
+  const runs = new Map(names.map((n) => [n, [] as Phases[]]))
+  for (let i = 0; i < ROUNDS; i++) for (const n of names) runs.get(n)!.push(variants[n]!())
+  return names.map((n) => {
+    const r = runs.get(n)!
+    const m = (k: keyof Phases) => median(r.map((x) => x[k]))
+    const total = median(r.map((x) => x.commit + x.sign + x.aggregate))
+    const parallel = median(r.map((x) => x.commit / 3 + x.sign / 3 + x.aggregate))
+    const f = (x: number) => x.toFixed(2)
+    return `${n.padEnd(34)} commit ${f(m('commit'))}  signShare ${f(m('sign'))}  aggregate ${f(m('aggregate'))}  total ${f(total)}  ≈ parallel ${f(parallel)} ms`
+  })
+}
+
+const NOBLE = { Ed25519: ed25519_FROST, Secp256k1Frost: secp256k1_FROST, Bip340: schnorr_FROST } as const
+
+describe('microbench: one 3-of-5 signature (printed, not asserted)', () => {
+  it.each(['Ed25519', 'Secp256k1Frost', 'Bip340'] as const)('%s', (scheme: SchemeId) => {
+    const key = dealKey(scheme, 3, [0, 1, 2, 3, 4], seededRng(`bench-${scheme}`))
+    const members = [0, 2, 4].map((id) => key.shares.get(id)!)
+    const msg = utf8ToBytes('microbench message, 32 bytes ..')
+    const rng = seededRng('bench-rng')
+    const wrapper = (tweak?: Uint8Array) => () => {
+      const t0 = now()
+      const c = members.map((m) => commit(m, rng))
+      const list = c.map((x) => x.commitment)
+      const t1 = now()
+      const shares = new Map(
+        members.map((m, i) => [m.participant, signShare(m, c[i]!.nonces, list, msg, tweak)] as const),
+      )
+      const t2 = now()
+      const out = aggregate(key.package, list, msg, shares, tweak)
+      const t3 = now()
+      expect(out.ok).toBe(true)
+      return { commit: t1 - t0, sign: t2 - t1, aggregate: t3 - t2 }
+    }
+    // noble's plain path on the same key: its own objects, byte packages, nothing cached
+    const suite = suiteFor(scheme)
+    const F = NOBLE[scheme]
+    const pub = {
+      signers: { min: 3, max: 5 },
+      commitments: [key.package.groupPublicKey],
+      verifyingShares: Object.fromEntries([...key.package.verifyingShares].map(([id, v]) => [suite.identifier(id), v])),
+    }
+    const secrets = members.map((m) => ({
+      identifier: suite.identifier(m.participant),
+      signingShare: m.signingShare.expose(),
+    }))
+    const plain = () => {
+      const t0 = now()
+      const c = secrets.map((s) => F.commit(s, rng))
+      const list = c.map((x) => x.commitments)
+      const t1 = now()
+      const shares = Object.fromEntries(
+        secrets.map((s, i) => [s.identifier, F.signShare(s, pub, c[i]!.nonces, list, msg)]),
+      )
+      const t2 = now()
+      F.aggregate(pub, list, msg, shares)
+      const t3 = now()
+      return { commit: t1 - t0, sign: t2 - t1, aggregate: t3 - t2 }
+    }
+    const tweak = deriveTweak('bench.near', 'path')
+    const lines = compare({
+      [`${scheme} noble plain`]: plain,
+      [`${scheme} wrapper, root key`]: wrapper(),
+      [`${scheme} wrapper, derived key`]: wrapper(tweak),
+    })
+    console.log(`${lines.join('\n')}\n(medians of ${ROUNDS}, node ${process.version})`)
+  })
+})
