@@ -1,11 +1,14 @@
 /**
- * KMS figures (issue 2): GetAppKey over mutual attested TLS with simulated evidence verification and
- * keep-alive clients, and with a new TLS connection and a new client certificate per request (issue 19: every
- * booting app brings a fresh RA-TLS certificate): requests/s, p50, p99, KMS CPU per request; reading an RA-TLS
- * certificate; bootstrap time; onboard time of a second node.
+ * KMS figures (issue 2): GetAppKey over mutual attested TLS with keep-alive clients (reference), and with a new
+ * TLS connection and a new client certificate per request (issue 19: every booting app brings a fresh RA-TLS
+ * certificate), once with simulated evidence and once with real DCAP-shaped evidence, both verified by the DCAP
+ * verifier (simulated root / test root, cached collateral): requests/s, p50, p99, KMS CPU per request; the floor
+ * of a new connection on this machine (bare node:https mutual TLS, no evidence); reading an RA-TLS certificate;
+ * bootstrap time; onboard time of a second node.
  *
  * Env: BENCH_CLIENTS (keep-alive clients, 4,8,16), BENCH_NEWCONN_CLIENTS (8,32), BENCH_CERTS (300),
- * BENCH_SECONDS (8), BENCH_KMS=getappkey|certread (only those figures), BENCH_CLIENT_PROF=DIR (--cpu-prof the
+ * BENCH_SECONDS (8), BENCH_EVIDENCE=simulated,dcap (new-connection evidence kinds), BENCH_TLS_FLOOR=0 (skip the
+ * floor), BENCH_KMS=getappkey|certread (only those figures), BENCH_CLIENT_PROF=DIR (--cpu-prof the
  * load generator), BENCH_NOOP_VERIFIER=1|only (also / only the new-connection case with the KMS's evidence verifier stubbed
  * out: what a new connection costs besides verification; a projection, not a setup anyone can run).
  * Profile the KMS with `node --cpu-prof --import tsx bench/index.ts kms`, then
@@ -13,12 +16,23 @@
  */
 import 'reflect-metadata'
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { TLSSocket } from 'node:tls'
 import { fileURLToPath } from 'node:url'
-import type { Identity } from '../src/attestation/index.js'
+import {
+  createDcapVerifier,
+  createVerifier,
+  dcapKey,
+  type EvidenceVerifier,
+  type Identity,
+  isSimulatedQuote,
+  issueDcapCertificate,
+} from '../src/attestation/index.js'
 import { parseCertificate, pemToDer } from '../src/crypto/index.js'
 import { deriveAppKeys } from '../src/kms/crypto/index.js'
 import { bootstrapKeys, createAttestedCert, onboardFrom } from '../src/kms/index.js'
@@ -26,6 +40,7 @@ import { nullLogger } from '../src/log.js'
 import { readRaTlsCertificate } from '../src/net/index.js'
 import { loadConfig, startDevnet, startNode } from '../src/node/index.js'
 import { createSimulatedVendorInMemory, provisionSimulatedMachineInMemory, SimulatedTee } from '../src/tee/index.js'
+import { buildTestWorld, quoteSignerJson } from '../test/support/dcapWorld.js'
 import { machine, print, summarise, timeLoop, timeSync } from './util.js'
 
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '4,8,16').split(',').filter(Boolean).map(Number)
@@ -33,6 +48,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 /** distinct workload certificates cycled through by the new-connection case (more than the KMS verdict cache) */
 const CERTS = Number(process.env.BENCH_CERTS ?? 300)
 const NEWCONN_CLIENTS = (process.env.BENCH_NEWCONN_CLIENTS ?? '8,32').split(',').filter(Boolean).map(Number)
+/** BENCH_EVIDENCE=simulated,dcap: which evidence the new-connection case runs with (default both) */
+const EVIDENCE = (process.env.BENCH_EVIDENCE ?? 'simulated,dcap').split(',')
+/** BENCH_TLS_FLOOR=0 skips the bare-TLS floor figure */
+const TLS_FLOOR = process.env.BENCH_TLS_FLOOR !== '0'
 /** BENCH_NOOP_VERIFIER=1: also run the new-connection case with the KMS's evidence verifier stubbed out */
 const NOOP_VERIFIER = process.env.BENCH_NOOP_VERIFIER === '1' || process.env.BENCH_NOOP_VERIFIER === 'only'
 const PROFILING = process.execArgv.some((a) => a.startsWith('--cpu-prof'))
@@ -126,25 +145,103 @@ function printLoad(name: string, r: LoadResult): void {
   )
 }
 
+/**
+ * The floor of a new connection on this machine: a bare node:https server (mutual TLS, P-256, no evidence, a
+ * 16-byte JSON answer) in this process, loaded with the same client certificates on fresh connections.
+ */
+async function startBareTlsServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const key = dcapKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+  const now = Date.now()
+  const cert = await issueDcapCertificate({
+    subject: 'CN=localhost',
+    key,
+    serialNumber: '01',
+    notBefore: new Date(now - 3_600_000),
+    notAfter: new Date(now + 86_400_000),
+    ca: false,
+  })
+  const server = createHttpsServer(
+    {
+      key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      cert: `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert).toString('base64')}\n-----END CERTIFICATE-----\n`,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    (req, res) => {
+      ;(req.socket as TLSSocket).getPeerX509Certificate()
+      req.resume()
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json')
+        res.end('{"bare":true}')
+      })
+    },
+  )
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as AddressInfo
+  return { url: `https://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+/**
+ * A synthetic DCAP world valid now (test/support/dcapWorld.ts: the shared tdx_quote re-signed under a test PCK
+ * chain, TCB Info / QE Identity re-dated and re-signed), its quote signer written for the load generator, and a
+ * DCAP verifier trusting its root with the collateral fetched once (cached, prepared once).
+ */
+async function dcapShapedEvidence(dir: string): Promise<{ signerFile: string; dcap: EvidenceVerifier }> {
+  const now = Date.now()
+  const window = { from: new Date(now - 86_400_000), to: new Date(now + 365 * 86_400_000) }
+  const world = await buildTestWorld({
+    certificates: { notBefore: window.from, notAfter: window.to },
+    crls: { thisUpdate: window.from, nextUpdate: window.to },
+    documents: { issueDate: window.from, nextUpdate: window.to },
+  })
+  const collateral = await world.collateral()
+  const signerFile = join(dir, 'dcap-signer.json')
+  writeFileSync(signerFile, quoteSignerJson(world.signer), { mode: 0o600 })
+  return {
+    signerFile,
+    dcap: createDcapVerifier({ trustedRootDer: world.rootDer, collateralProvider: async () => collateral }),
+  }
+}
+
 async function benchGetAppKey(home: string): Promise<void> {
   const net = await startDevnet({ home, nodes: 1, basePort: 0, logger: nullLogger, agent: false })
   try {
     const app = net.demoApp.home
     const url = net.urls[0]!
+    const newconn = (clients: number, extra: string[] = []) =>
+      runLoad(['newconn', app, url, String(clients), String(SECONDS), String(CERTS), ...extra])
     for (const clients of CLIENTS) {
       const r = await runLoad(['keepalive', app, url, String(clients), String(SECONDS)])
-      printLoad(`GetAppKey, mutual attested TLS, keep-alive, ${clients} clients (separate process)`, r)
+      printLoad(`GetAppKey, mutual attested TLS, keep-alive, ${clients} clients (separate process) [reference]`, r)
     }
     if (CERTS <= SERVER_VERDICT_CACHE)
       console.log(
         `  (BENCH_CERTS=${CERTS} fits the KMS's ${SERVER_VERDICT_CACHE}-entry verdict cache: not every request verifies)`,
       )
-    for (const clients of process.env.BENCH_NOOP_VERIFIER === 'only' ? [] : NEWCONN_CLIENTS) {
-      const r = await runLoad(['newconn', app, url, String(clients), String(SECONDS), String(CERTS)])
-      printLoad(
-        `GetAppKey, mutual attested TLS, new connection + new client certificate per request (${CERTS} certs), ${clients} concurrent (separate process)`,
-        r,
-      )
+    const onlyNoop = process.env.BENCH_NOOP_VERIFIER === 'only'
+    if (!onlyNoop && EVIDENCE.includes('simulated'))
+      for (const clients of NEWCONN_CLIENTS)
+        printLoad(
+          `GetAppKey, new connection + new client certificate per request (${CERTS} certs), ${clients} concurrent, SIMULATED evidence (DCAP verifier, simulated root)`,
+          await newconn(clients),
+        )
+    if (!onlyNoop && EVIDENCE.includes('dcap')) {
+      // The KMS verifies DCAP-shaped quotes with the DCAP verifier trusting the test root (a bench-only trust: the
+      // devnet node has no setting for a test root), simulated ones as before.
+      const { signerFile, dcap } = await dcapShapedEvidence(home)
+      const verifier = net.nodes[0]!.verifier
+      const real = verifier.verify.bind(verifier)
+      verifier.verify = (att, o) =>
+        att.quote.type === 'tdx' && !isSimulatedQuote(att.quote.quote) ? dcap.verify(att, o) : real(att, o)
+      try {
+        for (const clients of NEWCONN_CLIENTS)
+          printLoad(
+            `GetAppKey, new connection + new client certificate per request (${CERTS} certs), ${clients} concurrent, DCAP-shaped evidence (tdx_quote re-signed under a test PCK chain, cached collateral)`,
+            await newconn(clients, [signerFile]),
+          )
+      } finally {
+        verifier.verify = real
+      }
     }
     if (NOOP_VERIFIER) {
       // Projection, not a configuration anyone can run: the KMS's evidence verifier answers the first verified
@@ -158,15 +255,25 @@ async function benchGetAppKey(home: string): Promise<void> {
         return { ...(await first), reportData: o.expectedReportData ?? att.reportData }
       }
       try {
-        for (const clients of NEWCONN_CLIENTS) {
-          const r = await runLoad(['newconn', app, url, String(clients), String(SECONDS), String(CERTS)])
+        for (const clients of NEWCONN_CLIENTS)
           printLoad(
             `GetAppKey, new connection + new client certificate per request, ${clients} concurrent, evidence verification stubbed out (projection: all but the verifier)`,
-            r,
+            await newconn(clients),
           )
-        }
       } finally {
         verifier.verify = real
+      }
+    }
+    if (TLS_FLOOR) {
+      const bare = await startBareTlsServer()
+      try {
+        for (const clients of NEWCONN_CLIENTS)
+          printLoad(
+            `Floor: bare node:https server, mutual TLS (P-256), new connection + client certificate per request, ${clients} concurrent, no evidence, no KMS`,
+            await runLoad(['bare', app, bare.url, String(clients), String(SECONDS), String(CERTS)]),
+          )
+      } finally {
+        await bare.close()
       }
     }
   } finally {
@@ -190,6 +297,23 @@ async function benchCertRead(): Promise<void> {
   )
   console.log(
     `parseCertificate (@peculiar/x509, the full parse), same certificate: ${us(timeSync(() => parseCertificate(der), 300, 30))}`,
+  )
+  // what the KMS then verifies: a distinct quote per certificate, the DCAP verifier trusting the simulated root
+  const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
+  const atts = await Promise.all(
+    Array.from({ length: 400 }, (_, i) => tee.attest(Uint8Array.from({ length: 64 }, (_, j) => (i + j) & 0xff))),
+  )
+  const now = Math.floor(Date.now() / 1000)
+  const lat: number[] = []
+  for (const [i, att] of atts.entries()) {
+    const t = performance.now()
+    await verifier.verify(att, { now, expectedReportData: att.reportData })
+    if (i >= 100) lat.push(performance.now() - t)
+  }
+  lat.sort((a, b) => a - b)
+  const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] as number
+  console.log(
+    `verify simulated evidence (DCAP verifier, simulated root, prepared collateral), a new quote each call: p50 ${(p(0.5) * 1000).toFixed(0)} µs  p99 ${(p(0.99) * 1000).toFixed(0)} µs`,
   )
 }
 

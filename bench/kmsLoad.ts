@@ -2,10 +2,15 @@
  * Load generator for bench/kms.ts, run in its own process so that client-side TLS and JSON work does not
  * share the server's event loop (as a separate wrk-style client would not).
  *
- * argv: <mode> <demo-app home> <KMS base url> <concurrency> <seconds> [certs]
+ * argv: <mode> <demo-app home> <KMS base url> <concurrency> <seconds> [certs] [dcap-signer.json]
  *   keepalive  `concurrency` clients, each with its own RA-TLS client certificate and one keep-alive connection
  *   newconn    `certs` distinct RA-TLS client certificates prepared before the clock starts; `concurrency`
  *              workers; every request on a fresh TLS connection presenting the next certificate (round robin)
+ *   bare       like newconn, against a bare node:https server with mutual TLS and no evidence (the floor of a new
+ *              connection: TLS handshake + minimal HTTP), plain https requests that do not check the server
+ *   dcap-signer.json  the client certificates carry real DCAP-shaped evidence instead of simulated: the shared
+ *              tdx_quote re-signed under a test PCK chain (test/support/dcapWorld.ts, `quoteSignerJson`) with the
+ *              demo app's report_data and RTMR3; the KMS verifies it with the DCAP verifier trusting that test root
  *
  * The KMS is trusted as the demo app trusts it (`[agent]` pins written by the devnet, authorizeKmsServer); its
  * evidence verdict (one PeerVerifier) and its authorisation are decided once per server certificate and shared
@@ -17,27 +22,50 @@
 import 'reflect-metadata'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { resolve } from 'node:path'
+import { createSecureContext, type SecureContext } from 'node:tls'
 import { assertKmsTrust, authorizeKmsServer } from '../src/agent/index.js'
+import { replayRuntimeEvents } from '../src/attestation/index.js'
 import { createAttestedCert } from '../src/kms/index.js'
 import { type AttestedClient, type AttestedServer, createAttestedClient, PeerVerifier } from '../src/net/index.js'
 import { kmsTrustFor, loadConfig } from '../src/node/index.js'
 import { createPlatform, verifierFor } from '../src/node/platform.js'
+import type { TeePlatform } from '../src/tee/index.js'
+import { quoteSignerFromJson, resignTdxQuote } from '../test/support/dcapWorld.js'
 
-const [mode, appHome, kmsUrl, concurrencyArg, secondsArg, certsArg] = process.argv.slice(2) as [
-  'keepalive' | 'newconn',
+function dcapShaped(inner: TeePlatform, signerFile: string): TeePlatform {
+  const signer = quoteSignerFromJson(readFileSync(signerFile, 'utf8'))
+  return {
+    driver: 'dcap-shaped (bench)',
+    platform: 'tdx',
+    simulated: false,
+    async attest(reportData) {
+      const att = await inner.attest(reportData)
+      const quote = resignTdxQuote(signer, { reportData, rtmr3: replayRuntimeEvents(att.runtimeEvents) })
+      return { ...att, quote: { type: 'tdx', quote, eventLog: att.quote.type === 'tdx' ? att.quote.eventLog : [] } }
+    },
+    sealingKey: () => inner.sealingKey(),
+  }
+}
+
+const [mode, appHome, kmsUrl, concurrencyArg, secondsArg, certsArg, dcapSignerFile] = process.argv.slice(2) as [
+  'keepalive' | 'newconn' | 'bare',
   string,
   string,
   string,
   string,
   string | undefined,
+  string | undefined,
 ]
-if (mode !== 'keepalive' && mode !== 'newconn') throw new Error(`unknown mode ${mode}`)
+if (mode !== 'keepalive' && mode !== 'newconn' && mode !== 'bare') throw new Error(`unknown mode ${mode}`)
 const concurrency = Number(concurrencyArg)
-const certCount = mode === 'newconn' ? Number(certsArg ?? 300) : concurrency
+const certCount = mode === 'keepalive' ? concurrency : Number(certsArg ?? 300)
 const now = () => Math.floor(Date.now() / 1000)
 const appCfg = loadConfig(appHome, readFileSync(resolve(appHome, 'custos.toml'), 'utf8'))
-const tee = await createPlatform(appCfg)
+const simulatedTee = await createPlatform(appCfg)
+/** the demo app's workload; with a signer file its quotes are DCAP-shaped (Intel QE vendor id, test PCK chain) */
+const tee: TeePlatform = dcapSignerFile ? dcapShaped(simulatedTee, dcapSignerFile) : simulatedTee
 const verifier = await verifierFor(appCfg)
 const trust = kmsTrustFor(appCfg)
 assertKmsTrust(trust)
@@ -78,7 +106,28 @@ let next = 0
 /** keep-alive: worker w always uses its own client; new connection: the next certificate, round robin */
 const clientFor = (worker: number): AttestedClient =>
   mode === 'keepalive' ? (clients[worker] as AttestedClient) : (clients[next++ % clients.length] as AttestedClient)
+/** bare: TLS contexts made before the clock starts, as the attested clients hold theirs */
+const bareContexts = mode === 'bare' ? certs.map((c) => createSecureContext({ cert: c.certPem, key: c.keyPem })) : []
+/** bare: a plain node:https request on a fresh connection presenting the next client certificate */
+function bareOnce(): Promise<void> {
+  const options: RequestOptions & { secureContext?: SecureContext } = {
+    method: 'POST',
+    headers,
+    secureContext: bareContexts[next++ % bareContexts.length],
+    rejectUnauthorized: false,
+    agent: false,
+  }
+  return new Promise((res, rej) => {
+    const r = httpsRequest(kmsUrl, options, (resp) => {
+      resp.resume()
+      resp.on('end', () => (resp.statusCode === 200 ? res() : rej(new Error(`bare server ${resp.statusCode}`))))
+    })
+    r.on('error', rej)
+    r.end(body)
+  })
+}
 async function once(worker: number): Promise<void> {
+  if (mode === 'bare') return bareOnce()
   const r = await clientFor(worker).request(url, { method: 'POST', headers, body })
   if (r.status !== 200) throw new Error(`GetAppKey ${r.status}: ${new TextDecoder().decode(r.body)}`)
 }

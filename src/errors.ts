@@ -3,6 +3,8 @@
  * (`DOMAIN_REASON`, never reused with another meaning) and the HTTP status the compatible API expects.
  * Messages say what is wrong and how to fix it; they never carry key bytes, tokens or sealed blobs.
  */
+import { randomUUID } from 'node:crypto'
+
 export type ErrorMeta = Record<string, string | number | boolean>
 
 export class CustosError<C extends string = string> extends Error {
@@ -53,4 +55,31 @@ export function explain(e: unknown, fallback = 'unexpected error'): string {
     cur = cur.cause
   }
   return parts.length > 0 ? parts.join(': ') : fallback
+}
+
+/** How a server answers a thrown value (see `httpErrorOf`). */
+export interface HttpError {
+  status: number
+  code: string
+  /** our own short message; `internal error` for an unexpected failure */
+  message: string
+  /** only for an unexpected failure: a fresh id, logged with the cause and sent to the client to match the two */
+  errorId?: string
+}
+
+/**
+ * The one mapping from a thrown value to an HTTP answer, for every server (KMS and onboard prpc, guest agent,
+ * signer APIs): a CustosError answers with its own status (4xx/5xx), code and short message (our text, never
+ * request values); anything else is an unexpected failure, a bare 500 `internal error` with a fresh `errorId`.
+ * Each server shapes the body its compatible API expects and logs the cause.
+ */
+export function httpErrorOf(e: unknown): HttpError {
+  if (e instanceof CustosError)
+    return { status: e.status >= 400 && e.status < 600 ? e.status : 400, code: e.code, message: e.shortMessage }
+  return { status: 500, code: 'INTERNAL', message: 'internal error', errorId: randomUUID() }
+}
+
+/** The error body of the dstack-style JSON APIs (KMS prpc, guest agent): `{error, code}`, or `{error, error_id}`. */
+export function jsonErrorBody(e: HttpError): { error: string; code: string } | { error: string; error_id: string } {
+  return e.errorId === undefined ? { error: e.message, code: e.code } : { error: e.message, error_id: e.errorId }
 }

@@ -2,8 +2,8 @@
  * Agent helpers. The AppAgent itself is tested against a real KMS node in test/integration/appAgent.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../crypto/index.js'
-import { deriveAppK256Key } from '../kms/crypto/index.js'
+import { deriveAppK256Key, toHex } from '../crypto/index.js'
+import type { GetAppKeyResponse } from '../kms/index.js'
 import { parseAppKeyReply } from './appKeys.js'
 import { queryToObject } from './guestInput.js'
 import { kmsBaseUrl } from './kmsClient.js'
@@ -11,12 +11,13 @@ import { kmsBaseUrl } from './kmsClient.js'
 /** A well-formed GetAppKey reply (keys under a fixed root; the helpers only check the shapes). */
 function fixture() {
   const app = deriveAppK256Key(new Uint8Array(32).fill(9), new Uint8Array(20).fill(1))
-  const reply = {
+  const reply: GetAppKeyResponse = {
     ca_cert: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
     disk_crypt_key: '11'.repeat(32),
     env_crypt_key: '22'.repeat(32),
     k256_key: toHex(app.key),
     k256_signature: toHex(app.signature),
+    tproxy_app_id: 'any',
     gateway_app_id: 'any',
     os_image_hash: 'cd'.repeat(32),
   }

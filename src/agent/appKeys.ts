@@ -1,4 +1,5 @@
 import { fromHex, isHex, SecretBytes } from '../crypto/index.js'
+import type { GetAppKeyResponse } from '../kms/index.js'
 import { AgentError } from './errors.js'
 
 /**
@@ -21,7 +22,10 @@ export interface AgentAppKeys {
   osImageHash: Uint8Array
 }
 
-function hexField(body: Record<string, unknown>, name: string, len?: number): Uint8Array {
+/** A reply as received: the wire fields, each of unknown type until checked. */
+type Received = { [K in keyof GetAppKeyResponse]?: unknown }
+
+function hexField(body: Received, name: keyof GetAppKeyResponse, len?: number): Uint8Array {
   const v = body[name]
   if (typeof v !== 'string' || !isHex(v) || (len !== undefined && v.length !== len * 2))
     throw new AgentError(
@@ -35,7 +39,7 @@ function hexField(body: Record<string, unknown>, name: string, len?: number): Ui
 export function parseAppKeyReply(body: unknown): AgentAppKeys {
   if (typeof body !== 'object' || body === null)
     throw new AgentError('AGENT_KMS_BAD_REPLY', 'GetAppKey reply is not a JSON object')
-  const b = body as Record<string, unknown>
+  const b = body as Received
   const caCertPem = b.ca_cert
   if (typeof caCertPem !== 'string' || !caCertPem.includes('BEGIN CERTIFICATE'))
     throw new AgentError('AGENT_KMS_BAD_REPLY', 'GetAppKey reply field ca_cert is not a PEM certificate')

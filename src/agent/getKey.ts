@@ -1,8 +1,13 @@
-import { toHex } from '../crypto/index.js'
+import {
+  type GuestKey,
+  type GuestKeyAlgorithm,
+  getGuestKey,
+  normalizeGuestKeyAlgorithm,
+  toHex,
+} from '../crypto/index.js'
 import { AgentError } from './errors.js'
 import type { GuestContext } from './guestContext.js'
 import { GetKeyArgs, parseArgs } from './guestInput.js'
-import { getGuestKey, normalizeGuestKeyAlgorithm } from './kmsCrypto.js'
 
 export interface GetKeyReply {
   /** 32 bytes hex: secp256k1 scalar or ed25519 seed */
@@ -20,17 +25,15 @@ export function guestKeyAlgorithm(algorithm: string): 'secp256k1' | 'ed25519' {
   }
 }
 
+/** This app's guest key for (path, purpose, algorithm), with its signature chain back to the KMS root key. */
+export function appGuestKey(ctx: GuestContext, path: string, purpose: string, algorithm: GuestKeyAlgorithm): GuestKey {
+  const keys = ctx.keys()
+  return getGuestKey({ appK256Key: keys.k256Key.expose(), k256Signature: keys.k256Signature, path, purpose, algorithm })
+}
+
 /** `/GetKey` (dstack rpc_service.rs get_key): HKDF of the app k256 key over the path; chain back to the KMS root. */
 export function handleGetKey(ctx: GuestContext, input: unknown): GetKeyReply {
   const args = parseArgs(GetKeyArgs, input)
-  const algorithm = guestKeyAlgorithm(args.algorithm)
-  const keys = ctx.keys()
-  const r = getGuestKey({
-    appK256Key: keys.k256Key.expose(),
-    k256Signature: keys.k256Signature,
-    path: args.path,
-    purpose: args.purpose,
-    algorithm,
-  })
+  const r = appGuestKey(ctx, args.path, args.purpose, guestKeyAlgorithm(args.algorithm))
   return { key: toHex(r.key), signature_chain: [toHex(r.signatureChain[0]), toHex(r.signatureChain[1])] }
 }

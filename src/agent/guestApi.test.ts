@@ -3,16 +3,18 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256, sha384 } from '@noble/hashes/sha2.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, decodeVersionedAttestation, type EvidenceVerifier } from '../attestation/index.js'
-import { fromHex, SecretBytes, toHex } from '../crypto/index.js'
 import {
   type CertConfigV2,
   decodeCsrV2,
   deriveAppK256Key,
+  fromHex,
   getGuestKey,
   k256PublicKey,
   recoverGuestKeyChain,
+  SecretBytes,
+  toHex,
   verifySignCertCsr,
-} from '../kms/crypto/index.js'
+} from '../crypto/index.js'
 import { memoryLogger } from '../log.js'
 import { raTlsReportData } from '../net/index.js'
 import { createSimulatedVendorInMemory, provisionSimulatedMachineInMemory, SimulatedTee } from '../tee/index.js'
@@ -70,7 +72,7 @@ beforeAll(async () => {
   const vendor = await createSimulatedVendorInMemory()
   const machine = await provisionSimulatedMachineInMemory({ vendor })
   tee = new SimulatedTee({ machine, workload: { appCompose: APP_COMPOSE, osImageHash: 'ab'.repeat(32) } })
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
   appId = tee.workload.appId
   const app = deriveAppK256Key(ROOT_K256, appId)
   keys = {

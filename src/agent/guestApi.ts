@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { CustosError } from '../errors.js'
+import { httpErrorOf, jsonErrorBody } from '../errors.js'
 import { AgentError } from './errors.js'
 import { handleGetKey } from './getKey.js'
 import type { GuestContext } from './guestContext.js'
@@ -32,15 +31,17 @@ export const GUEST_METHODS: Record<string, Handler> = {
   GpuInfo: () => ({ attestation: '' }),
 }
 
+/** JSON with every non-ASCII character escaped (`\uXXXX`), so its length in characters is its length in bytes. */
+export function asciiJsonText(body: unknown): string {
+  return JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 /**
- * JSON with every non-ASCII character escaped (`\uXXXX`) and an explicit Content-Length: the dstack SDK
- * reads unix-socket replies by Content-Length counted in characters and cannot parse chunked bodies.
+ * `asciiJsonText` with an explicit Content-Length: the dstack SDK reads unix-socket replies by Content-Length
+ * counted in characters and cannot parse chunked bodies.
  */
 export function asciiJson(body: unknown, status = 200): Response {
-  const text = JSON.stringify(body).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
+  const text = asciiJsonText(body)
   return new Response(text, {
     status,
     headers: { 'content-type': 'application/json', 'content-length': String(text.length) },
@@ -100,21 +101,18 @@ export function createGuestApi(ctx: GuestContext): Hono {
       const out = await handler(ctx, input)
       return asciiJson(out)
     } catch (e) {
-      if (e instanceof CustosError) {
-        const status = e.status >= 400 && e.status < 600 ? e.status : 400
-        log.info({ method: name, code: e.code, status }, 'guest request refused')
-        return asciiJson({ error: e.shortMessage, code: e.code }, status)
-      }
-      const errorId = randomUUID()
-      log.error({ method: name, errorId, err: (e as Error)?.message }, 'guest request failed')
-      return asciiJson({ error: 'internal error', error_id: errorId }, 500)
+      const answer = httpErrorOf(e)
+      if (answer.errorId === undefined)
+        log.info({ method: name, code: answer.code, status: answer.status }, 'guest request refused')
+      else log.error({ method: name, errorId: answer.errorId, err: (e as Error)?.message }, 'guest request failed')
+      return asciiJson(jsonErrorBody(answer), answer.status)
     }
   })
   app.notFound(() => asciiJson({ error: 'not found', code: 'AGENT_UNKNOWN_METHOD' }, 404))
   app.onError((e) => {
-    const errorId = randomUUID()
-    log.error({ errorId, err: e.message }, 'guest request failed')
-    return asciiJson({ error: 'internal error', error_id: errorId }, 500)
+    const answer = httpErrorOf(e)
+    log.error({ errorId: answer.errorId, code: answer.code, err: e.message }, 'guest request failed')
+    return asciiJson(jsonErrorBody(answer), answer.status)
   })
   return app
 }

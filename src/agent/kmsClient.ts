@@ -1,8 +1,9 @@
 import type { EvidenceVerifier } from '../attestation/index.js'
 import { toHex } from '../crypto/index.js'
 import { CustosError } from '../errors.js'
+import type { GetAppKeyRequest, SignCertRequest, SignCertResponse } from '../kms/index.js'
 import type { Logger } from '../log.js'
-import { type AttestedClient, createAttestedClient, createRaTlsIdentity } from '../net/index.js'
+import { type AttestedClient, createAttestedClient, createRaTlsIdentity, parseServiceUrl } from '../net/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import { type AgentAppKeys, parseAppKeyReply } from './appKeys.js'
 import { AgentError } from './errors.js'
@@ -36,13 +37,12 @@ export interface AgentKmsClient {
 
 /** Normalise `https://host:port[/prpc][/]` to the base without `/prpc`. */
 export function kmsBaseUrl(url: string): string {
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    throw new AgentError('AGENT_BAD_INPUT', 'the KMS URL is not a valid URL (expected https://host:port)')
-  }
-  if (u.protocol !== 'https:') throw new AgentError('AGENT_BAD_INPUT', 'the KMS URL must use https:')
+  parseServiceUrl(url, {
+    what: 'the KMS URL',
+    protocols: ['https:'],
+    expected: 'https://host:port',
+    fail: (message) => new AgentError('AGENT_BAD_INPUT', message),
+  })
   return url.replace(/\/+$/, '').replace(/\/prpc$/, '')
 }
 
@@ -128,7 +128,10 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
 
   return {
     async getAppKey(vmConfig, appId) {
-      const { obj, certDer } = await call('GetAppKey', { api_version: 1, vm_config: vmConfig })
+      const { obj, certDer } = await call('GetAppKey', {
+        api_version: 1,
+        vm_config: vmConfig,
+      } satisfies GetAppKeyRequest)
       const keys = parseAppKeyReply(obj)
       let rootCaSpki: Uint8Array
       try {
@@ -150,11 +153,11 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
         csr: toHex(csr),
         signature: toHex(signature),
         vm_config: vmConfig,
-      })
-      const chain = r.certificate_chain
+      } satisfies SignCertRequest)
+      const chain = (r as { [K in keyof SignCertResponse]?: unknown }).certificate_chain
       if (!Array.isArray(chain) || chain.length === 0 || !chain.every((p) => typeof p === 'string'))
         throw new AgentError('AGENT_KMS_BAD_REPLY', 'SignCert reply has no certificate_chain')
-      return chain as string[]
+      return chain
     },
     close() {
       client?.close()

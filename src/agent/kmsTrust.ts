@@ -1,5 +1,15 @@
-import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { derToPem, equalBytes, fromHex, isHex, pemToDer, toHex, utf8ToBytes } from '../crypto/index.js'
+import { createPublicKey, type KeyObject, verify as nodeVerify, X509Certificate } from 'node:crypto'
+import {
+  type DerTlv,
+  der,
+  derToPem,
+  equalBytes,
+  fromHex,
+  isHex,
+  pemToDer,
+  toHex,
+  utf8ToBytes,
+} from '../crypto/index.js'
 import { k256PublicKey, PREFIX_KMS_ISSUED, recoverMessageSigner } from '../kms/index.js'
 import type { AttestedServer } from '../net/index.js'
 import type { Policy } from '../policy/index.js'
@@ -48,7 +58,6 @@ const untrusted = (reason: string, meta: Record<string, string> = {}) =>
 
 const short = (b: Uint8Array) => `${toHex(b).slice(-16)}`
 
-/** The SPKI (DER) of whichever trusted root key signed `certDer`, or undefined. */
 /** Imported root keys, once per pinned key (this runs on every new connection to the KMS). */
 const rootKeys = new WeakMap<Uint8Array, KeyObject>()
 function rootKeyOf(spki: Uint8Array): KeyObject {
@@ -60,18 +69,40 @@ function rootKeyOf(spki: Uint8Array): KeyObject {
   return k
 }
 
-function trustedIssuerOf(certDer: Uint8Array, roots: readonly Uint8Array[]): Uint8Array | undefined {
-  let cert: X509Certificate
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'
+
+/**
+ * The signed bytes (tbsCertificate) and DER ECDSA signature of an ecdsa-with-SHA256 certificate, read with the
+ * strict DER reader (microseconds, where a node X509Certificate costs about a millisecond for an RA-TLS
+ * certificate); undefined when it is not one (another algorithm, or not a certificate).
+ */
+function signedPartsOf(certDer: Uint8Array): { tbs: Uint8Array; signature: Uint8Array } | undefined {
+  const { TAG, bitStringOf, children, expectTag, oidOf, readTop, whole } = der
   try {
-    // As PEM: given DER, OpenSSL first looks for PEM text *inside* the bytes, and an RA-TLS certificate
-    // carries its quote's PEM PCK chain; it would parse that chain's root instead of the leaf.
-    cert = new X509Certificate(derToPem(certDer, 'CERTIFICATE'))
+    const [tbs, alg, sig, ...more] = children(certDer, expectTag(readTop(certDer), TAG.SEQUENCE, 'Certificate'))
+    if (more.length > 0) return undefined
+    const algFields = children(certDer, expectTag(alg, TAG.SEQUENCE, 'signatureAlgorithm'))
+    if (oidOf(certDer, expectTag(algFields[0], TAG.OID, 'algorithm')) !== ECDSA_WITH_SHA256) return undefined
+    const fields = children(certDer, expectTag(tbs, TAG.SEQUENCE, 'tbsCertificate'))
+    // RFC 5280 §4.1.1.2: the signature field inside tbsCertificate names the same algorithm
+    const inner = fields[fields[0]?.tag === 0xa0 ? 2 : 1]
+    if (!inner || !equalBytes(whole(certDer, inner), whole(certDer, alg as DerTlv))) return undefined
+    return {
+      tbs: whole(certDer, tbs as DerTlv),
+      signature: bitStringOf(certDer, expectTag(sig, TAG.BIT_STRING, 'signatureValue')),
+    }
   } catch {
     return undefined
   }
+}
+
+/** The SPKI (DER) of whichever trusted root key signed `certDer` (ECDSA P-256 / SHA-256), or undefined. */
+function trustedIssuerOf(certDer: Uint8Array, roots: readonly Uint8Array[]): Uint8Array | undefined {
+  const parts = signedPartsOf(certDer)
+  if (!parts) return undefined
   for (const spki of roots) {
     try {
-      if (cert.verify(rootKeyOf(spki))) return spki
+      if (nodeVerify('sha256', parts.tbs, rootKeyOf(spki), parts.signature)) return spki
     } catch {
       // not a key of the certificate's signature algorithm: try the next root
     }

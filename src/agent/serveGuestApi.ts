@@ -3,9 +3,10 @@ import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
-import { CustosError } from '../errors.js'
+import { CustosError, httpErrorOf, jsonErrorBody } from '../errors.js'
 import { checkHostHeader, requireJsonContentType } from '../net/index.js'
 import { AgentError } from './errors.js'
+import { asciiJsonText } from './guestApi.js'
 
 export interface GuestListenOptions {
   /** unix socket path (dstack: /var/run/dstack.sock); created with mode 0600, a stale socket there is replaced */
@@ -76,11 +77,9 @@ function browserGuarded(listener: RequestListener, listenHost: string): RequestL
         requireJsonContentType(req.headers['content-type'], `${req.method} on the guest API's TCP port`)
     } catch (e) {
       if (!(e instanceof CustosError)) throw e
-      const body = JSON.stringify({ error: e.shortMessage, code: e.code }).replace(
-        /[\u007f-\uffff]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-      )
-      res.writeHead(e.status, {
+      const answer = httpErrorOf(e)
+      const body = asciiJsonText(jsonErrorBody(answer))
+      res.writeHead(answer.status, {
         'content-type': 'application/json',
         'content-length': body.length,
         connection: 'close',

@@ -3,9 +3,9 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { toHex } from '../crypto/index.js'
 import { AgentError } from './errors.js'
+import { appGuestKey } from './getKey.js'
 import type { GuestContext } from './guestContext.js'
 import { parseArgs, SignArgs, VerifyArgs } from './guestInput.js'
-import { getGuestKey } from './kmsCrypto.js'
 
 type SignAlgorithm = 'ed25519' | 'secp256k1' | 'secp256k1_prehashed'
 
@@ -42,14 +42,7 @@ export interface SignReply {
 export function handleSign(ctx: GuestContext, input: unknown): SignReply {
   const a = parseArgs(SignArgs, input)
   const alg = signAlgorithm(a.algorithm)
-  const keys = ctx.keys()
-  const k = getGuestKey({
-    appK256Key: keys.k256Key.expose(),
-    k256Signature: keys.k256Signature,
-    path: 'vms',
-    purpose: 'signing',
-    algorithm: alg === 'ed25519' ? 'ed25519' : 'secp256k1',
-  })
+  const k = appGuestKey(ctx, 'vms', 'signing', alg === 'ed25519' ? 'ed25519' : 'secp256k1')
   const signature =
     alg === 'ed25519'
       ? ed25519.sign(a.data, k.key)

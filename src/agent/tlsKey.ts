@@ -1,11 +1,17 @@
 import { sign as nodeSign } from 'node:crypto'
 import { encodeVersionedAttestation } from '../attestation/index.js'
-import { exportPkcs8Pem, exportSpkiDer, generateP256KeyPair } from '../crypto/index.js'
+import {
+  type CertConfigV2,
+  CSR_CONFIRM,
+  encodeCsrV2,
+  exportPkcs8Pem,
+  exportSpkiDer,
+  generateP256KeyPair,
+} from '../crypto/index.js'
 import { raTlsReportData } from '../net/index.js'
 import { AgentError } from './errors.js'
 import type { GuestContext } from './guestContext.js'
 import { GetTlsKeyArgs, parseArgs } from './guestInput.js'
-import { type CertConfigV2, CSR_CONFIRM, encodeCsrV2 } from './kmsCrypto.js'
 
 export interface GetTlsKeyReply {
   /** PKCS#8 PEM of a fresh random P-256 key */

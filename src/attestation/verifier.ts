@@ -1,12 +1,13 @@
 import { AttestationError } from './errors.js'
-import { createSimulatedVerifier, isSimulatedQuote } from './simulated/verifySimulatedQuote.js'
+import { isSimulatedQuote } from './simulated/constants.js'
+import { createSimulatedDcapVerifier, type SimulatedTrustAnchor } from './simulated/simulatedTrust.js'
 import type { EvidenceVerifier } from './types.js'
 
 export interface CreateVerifierOptions {
   /** accept evidence from the INSECURE simulated TEE (`[attestation] trust_simulated`); dev only */
   trustSimulated: boolean
-  /** DER certificates of the trusted simulated vendor roots */
-  simulatedRoots: Uint8Array[]
+  /** the simulated vendors trusted: root CA and the collateral each issued (a `SimulatedVendor` is one) */
+  simulatedRoots: readonly SimulatedTrustAnchor[]
   /** real Intel DCAP verifier (SGX/TDX); without it real quotes are refused */
   dcap?: EvidenceVerifier
   /** AWS Nitro verifier; without it Nitro documents are refused */
@@ -17,12 +18,13 @@ export interface CreateVerifierOptions {
 
 /**
  * The node's one EvidenceVerifier: dispatches on the evidence kind. Simulated quotes are recognised by
- * qe_vendor_id "CUSTOS-SIMULATED" and refused unless `trustSimulated`; other TDX/SGX quotes go to `dcap`;
+ * qe_vendor_id "CUSTOS-SIMULATED" and refused unless `trustSimulated`; when trusted they go through the same DCAP
+ * verifier as real quotes, trusting the simulated roots instead of Intel's. Other TDX/SGX quotes go to `dcap`;
  * Nitro documents go to `nitro`.
  */
 export function createVerifier(opts: CreateVerifierOptions): EvidenceVerifier {
   const simulated = opts.trustSimulated
-    ? createSimulatedVerifier({ trustedRoots: opts.simulatedRoots, allowDebug: opts.allowDebug ?? false })
+    ? createSimulatedDcapVerifier(opts.simulatedRoots, { allowDebug: opts.allowDebug ?? false })
     : undefined
   return {
     async verify(att, vopts) {

@@ -1,7 +1,7 @@
 import { type Address, parseEventLogs } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { events, expectRevert, h32 } from '../../test/support/chain.js'
 import { deployContract, type LocalCustos, startLocalCustos } from '../devchain/index.js'
-import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosAppAbi, custosKmsAbi } from './abis.js'
 import { toAppBootInfo } from './appBootInfo.js'
 import { confirmTx } from './chainErrors.js'

@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { events, expectRevert, h32 } from '../../test/support/chain.js'
 import { type CommitteeMemberInput, deployContract, type LocalCustos, startLocalCustos } from '../devchain/index.js'
-import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosCommitteeAbi } from './abis.js'
 import { committeeContract } from './contracts.js'
 

@@ -1,7 +1,7 @@
 import { getAddress, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { events, expectRevert, h32 } from '../../test/support/chain.js'
 import { type LocalCustos, startLocalCustos } from '../devchain/index.js'
-import { events, expectRevert, h32 } from '../devchain/testKit.js'
 import { custosKmsAbi } from './abis.js'
 import { toAppBootInfo } from './appBootInfo.js'
 import { kmsRegistry } from './contracts.js'

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { encodeVersionedAttestation } from '../attestation/index.js'
+import { type Collateral, encodeVersionedAttestation, type SimulatedTrustAnchor } from '../attestation/index.js'
 import { fromHex, toHex } from '../crypto/index.js'
 import { explain } from '../errors.js'
 import { createPccsClient, INTEL_PCS_URL } from '../net/index.js'
-import { createTeePlatform, type DetectedPlatform, detectPlatform, type TeeConfig } from '../tee/index.js'
+import {
+  createTeePlatform,
+  type DetectedPlatform,
+  detectPlatform,
+  loadSimulatedTrustAnchor,
+  type TeeConfig,
+} from '../tee/index.js'
 import { registerComposeHashCommand } from './attestComposeHash.js'
 import { type EvidenceReport, verifyEvidence } from './attestVerify.js'
 
@@ -102,7 +108,10 @@ export function registerAttestCommand(program: Command, io: AttestIo = processIo
     .option('--collateral <file>', 'DCAP collateral JSON (dcap-qvl / PCCS shape); else fetched from --pccs-url')
     .option('--now <unix_seconds>', 'verify as of this time (default: now)')
     .option('--json', 'print one JSON object')
-    .option('--simulated-root <pem...>', 'trust this simulated vendor root (INSECURE evidence, development only)')
+    .option(
+      '--simulated-root <pem...>',
+      'trust this simulated vendor root, with the collateral/ folder beside it (INSECURE evidence, development only)',
+    )
     .option('--pccs-url <url>', 'PCCS / Intel PCS for DCAP collateral', INTEL_PCS_URL)
     .option('--collateral-cache <dir>', 'on-disk collateral cache')
     .option('--offline', 'use cached collateral only')
@@ -130,11 +139,15 @@ async function runVerify(opts: VerifyOpts): Promise<EvidenceReport> {
   }
   let evidence: Uint8Array
   let collateral: unknown
-  let roots: Uint8Array[]
+  let roots: SimulatedTrustAnchor[]
   try {
     evidence = readEvidence(opts.quote)
     if (opts.collateral) collateral = JSON.parse(readFileSync(opts.collateral, 'utf8'))
-    roots = (opts.simulatedRoot ?? []).map(readPemCert)
+    // a --collateral file serves simulated evidence too when the vendor's collateral/ folder lacks its FMSPC
+    roots = (await Promise.all((opts.simulatedRoot ?? []).map(loadSimulatedTrustAnchor))).map((a) => ({
+      rootCertDer: a.rootCertDer,
+      collateralFor: async (fmspc: string) => (await a.collateralFor(fmspc)) ?? (collateral as Collateral | undefined),
+    }))
   } catch (e) {
     return usage(`cannot read input: ${(e as Error).message}`)
   }
@@ -162,12 +175,6 @@ function readEvidence(file: string): Uint8Array {
   const text = Buffer.from(raw).toString('latin1').trim()
   if (text.length > 0 && /^(0x)?[0-9a-fA-F\s]+$/.test(text)) return fromHex(text.replace(/\s+/g, ''))
   return raw
-}
-
-function readPemCert(file: string): Uint8Array {
-  const m = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(readFileSync(file, 'utf8'))
-  if (!m) throw new Error(`${file} holds no PEM certificate`)
-  return new Uint8Array(Buffer.from((m[1] as string).replace(/\s+/g, ''), 'base64'))
 }
 
 function teeConfigFor(d: DetectedPlatform): TeeConfig {

@@ -4,7 +4,7 @@ import {
   type Collateral,
   createDcapVerifier,
   createNitroVerifier,
-  createSimulatedVerifier,
+  createSimulatedDcapVerifier,
   type DcapVerdict,
   dcapIdentity,
   decodeVersionedAttestation,
@@ -13,6 +13,7 @@ import {
   nitroIdentity,
   parseQuote,
   prepareCollateral,
+  type SimulatedTrustAnchor,
   verifyNitroDocument,
   verifyQuote,
 } from '../attestation/index.js'
@@ -27,8 +28,8 @@ export interface VerifyEvidenceInput {
   now: number
   /** collateral for DCAP quotes (PCCS client or a --collateral file) */
   collateralProvider?: (quote: Uint8Array) => Promise<Collateral | unknown>
-  /** DER roots of trusted simulated vendors; simulated evidence is refused without one */
-  simulatedRoots?: Uint8Array[]
+  /** trusted simulated vendors (root + collateral); simulated evidence is refused without one */
+  simulatedRoots?: SimulatedTrustAnchor[]
   allowDebug?: boolean
 }
 
@@ -152,7 +153,7 @@ async function simulated(input: VerifyEvidenceInput, att: Attestation, seen: (p:
       400,
       'the evidence comes from the INSECURE simulated TEE; pass --simulated-root <simulated-root-ca.pem> to check it',
     )
-  const v = createSimulatedVerifier({ trustedRoots: input.simulatedRoots, allowDebug: input.allowDebug ?? false })
+  const v = createSimulatedDcapVerifier(input.simulatedRoots, { allowDebug: input.allowDebug ?? false })
   return v.verify(att, { now: input.now })
 }
 

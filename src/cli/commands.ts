@@ -56,7 +56,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'mpc',
-    description: 'threshold-signing committee tools (derive: chain-signature keys and addresses, offline)',
+    description:
+      'threshold-signing committee: derive (offline), node-key, status, public-key, sign (against a node API)',
     load: async () => (await import('./mpcCommand.js')).registerMpcCommand,
   },
   {

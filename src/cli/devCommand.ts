@@ -50,6 +50,7 @@ export function registerDevCommand(program: Command): void {
           agentPort,
           chain: opts.chain === true,
           chainPort: Number(opts.chainPort),
+          committee: nodes >= 3,
         })
         say('')
         say('KMS endpoints (dstack-kms compatible prpc over attested TLS):')
@@ -80,6 +81,29 @@ export function registerDevCommand(program: Command): void {
           )
           if (ep.httpUrl) say(`  curl -s ${ep.httpUrl}/Info -H 'content-type: application/json' -d '{}'`)
           say(`  export DSTACK_SIMULATOR_ENDPOINT=${ep.socketPath}`)
+        }
+        const cm = net.committee
+        if (cm) {
+          const api = cm.apiUrls[0]!
+          const body = JSON.stringify({
+            request: { path: 'demo', payload_v2: { Eddsa: '68656c6c6f' }, domain_id: 0 },
+          })
+          say('')
+          say(`Threshold committee (2-of-3 on node1..node3, DKG done; token of predecessor ${cm.predecessor}):`)
+          say(`  curl -s ${api}/mpc/v1/state`)
+          say(
+            `  curl -s ${api}/mpc/v1/sign -H "authorization: Bearer $(cat ${resolve(net.home, 'mpc-token')})" -H 'content-type: application/json' -d '${body}'`,
+          )
+          say('  verify: the signature is plain RFC 8032 Ed25519 over the bytes "hello" under the derived key of')
+          say(`  (${cm.predecessor}, "demo"), which the API, the CLI (offline, from the root key) and noble agree on:`)
+          say(`  curl -s '${api}/mpc/v1/derived_public_key?domain_id=0&predecessor=${cm.predecessor}&path=demo'`)
+          say(
+            `  npx custos mpc derive --root $(curl -s ${api}/mpc/v1/public_key?domain_id=0 | node -pe 'JSON.parse(require("fs").readFileSync(0)).public_key') --predecessor ${cm.predecessor} --path demo`,
+          )
+          say(
+            `  node --input-type=module -e "import {ed25519} from '@noble/curves/ed25519.js'; const [sig,key]=process.argv.slice(1); console.log(ed25519.verify(Uint8Array.from(JSON.parse(sig)), new TextEncoder().encode('hello'), Buffer.from(key,'hex')))" '<signature array>' '<public_key_hex>'`,
+          )
+          say('  (domain 1 = BIP-340 and domain 2 = secp256k1 FROST take payload_v2.Ecdsa: a 32-byte hex digest)')
         }
         say('')
         say('Ctrl-C stops the devnet; run `npm start` again to restart it from its state.')

@@ -86,7 +86,9 @@ function text(k: DerivedChainKeys, o: DeriveOpts): string {
 export function registerMpcCommand(program: Command, io: MpcIo = processIo): void {
   const mpc = program
     .command('mpc')
-    .description('threshold-signing committee tools (derive: chain-signature keys and addresses, offline)')
+    .description(
+      'threshold-signing committee: derive (offline), node-key, status, public-key, sign (against a node API)',
+    )
   mpc
     .command('derive')
     .description(
@@ -119,4 +121,100 @@ export function registerMpcCommand(program: Command, io: MpcIo = processIo): voi
         io.exitCode(1)
       }
     })
+
+  const fail = (e: unknown) => {
+    io.err(`error: ${e instanceof CustosError ? explain(e) : e instanceof Error ? e.message : String(e)}\n`)
+    io.exitCode(1)
+  }
+  const getJson = async (url: string, init?: RequestInit): Promise<unknown> => {
+    const r = await fetch(url, init)
+    const body = (await r.json().catch(() => ({}))) as Record<string, unknown>
+    if (!r.ok) throw new Error(`${r.status}: ${String(body.error ?? r.statusText)}`)
+    return body
+  }
+  const base = (u: string) => u.replace(/\/$/, '')
+  mpc
+    .command('node-key')
+    .description(
+      "print this node's committee node key (hex Ed25519; generated and sealed on first use) for the committee file",
+    )
+    .requiredOption('--home <dir>', 'node home directory (holds custos.toml)')
+    .option('--dev', 'allow the INSECURE simulated TEE')
+    .action(async (opts: { home: string; dev?: boolean }) => {
+      try {
+        const { committeeNodeKeyOf, loadConfigFile } = await import('../node/index.js')
+        const { toHex } = await import('../crypto/index.js')
+        const key = await committeeNodeKeyOf(loadConfigFile(opts.home), Boolean(opts.dev))
+        io.out(`${toHex(key)}\n`)
+        io.exitCode(0)
+      } catch (e) {
+        fail(e)
+      }
+    })
+  mpc
+    .command('status')
+    .description("a committee node's state: epoch, members online, domains and keys (GET /mpc/v1/state)")
+    .requiredOption('--url <url>', 'the node API, e.g. http://127.0.0.1:8100')
+    .action(async (opts: { url: string }) => {
+      try {
+        io.out(`${JSON.stringify(await getJson(`${base(opts.url)}/mpc/v1/state`), null, 2)}\n`)
+        io.exitCode(0)
+      } catch (e) {
+        fail(e)
+      }
+    })
+  mpc
+    .command('public-key')
+    .description('the root key of a domain, or with --predecessor the derived key (GET /mpc/v1/[derived_]public_key)')
+    .requiredOption('--url <url>', 'the node API, e.g. http://127.0.0.1:8100')
+    .option('--domain <id>', 'domain id', '0')
+    .option('--predecessor <account>', 'derive for this predecessor')
+    .option('--path <path>', 'derivation path', '')
+    .action(async (opts: { url: string; domain: string; predecessor?: string; path: string }) => {
+      try {
+        const q = new URLSearchParams({ domain_id: opts.domain })
+        let route = 'public_key'
+        if (opts.predecessor !== undefined) {
+          route = 'derived_public_key'
+          q.set('predecessor', opts.predecessor)
+          q.set('path', opts.path)
+        }
+        io.out(`${JSON.stringify(await getJson(`${base(opts.url)}/mpc/v1/${route}?${q}`))}\n`)
+        io.exitCode(0)
+      } catch (e) {
+        fail(e)
+      }
+    })
+  mpc
+    .command('sign')
+    .description('ask a committee node for a threshold signature (POST /mpc/v1/sign, NEAR request shape)')
+    .requiredOption('--url <url>', 'the node API, e.g. http://127.0.0.1:8100')
+    .requiredOption('--payload <hex>', 'Eddsa: the message bytes; Ecdsa (secp256k1 domains): a 32-byte digest')
+    .option('--domain <id>', 'domain id', '0')
+    .option('--path <path>', 'derivation path', '')
+    .option('--ecdsa', 'send the payload as payload_v2.Ecdsa (secp256k1 domains)')
+    .option('--token <token>', 'bearer token (default: $CUSTOS_MPC_TOKEN)')
+    .action(
+      async (opts: { url: string; payload: string; domain: string; path: string; ecdsa?: boolean; token?: string }) => {
+        try {
+          const token = opts.token ?? process.env.CUSTOS_MPC_TOKEN
+          const body = {
+            request: {
+              path: opts.path,
+              payload_v2: opts.ecdsa ? { Ecdsa: opts.payload } : { Eddsa: opts.payload },
+              domain_id: Number(opts.domain),
+            },
+          }
+          const out = await getJson(`${base(opts.url)}/mpc/v1/sign`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+            body: JSON.stringify(body),
+          })
+          io.out(`${JSON.stringify(out)}\n`)
+          io.exitCode(0)
+        } catch (e) {
+          fail(e)
+        }
+      },
+    )
 }

@@ -1,6 +1,7 @@
 /**
- * A minimal strict DER reader (definite lengths only) for the few X.509/CRL fields Custos reads on hot paths
- * (RA-TLS peer certificates on every new connection, DCAP PCK chains and CRLs).
+ * The one strict DER reader (definite lengths only) of Custos, for the X.509/CRL/PKCS#8 fields it reads on hot
+ * paths (RA-TLS peer certificates on every new connection, DCAP PCK chains and CRLs, Nitro chains, P-256 keys),
+ * and the TLV writer of the P-256 key encodings.
  * Hand-rolled because generic ASN.1 libraries cost milliseconds per certificate; this costs microseconds.
  * Every read is bounds-checked; malformed input throws `DerError`.
  */
@@ -82,17 +83,23 @@ export const whole = (b: Uint8Array, t: Tlv): Uint8Array => b.subarray(t.start, 
 /** Dotted OID string. */
 export function oidOf(b: Uint8Array, t: Tlv): string {
   expectTag(t, TAG.OID, 'OID')
-  const parts: number[] = []
-  let v = 0
+  if (t.end === t.body) throw new DerError('empty OID')
+  // arcs are unbounded (e.g. 2.25.<128-bit UUID>), so they are read as bigints
+  const parts: bigint[] = []
+  let v = 0n
+  let start = true
   for (let i = t.body; i < t.end; i++) {
     const x = b[i] as number
-    v = v * 128 + (x & 0x7f)
-    if ((x & 0x80) === 0) {
-      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80)
+    if (start && x === 0x80) throw new DerError('non-minimal OID arc')
+    v = (v << 7n) | BigInt(x & 0x7f)
+    start = (x & 0x80) === 0
+    if (start) {
+      if (parts.length === 0) parts.push(v < 80n ? v / 40n : 2n, v < 80n ? v % 40n : v - 80n)
       else parts.push(v)
-      v = 0
+      v = 0n
     }
   }
+  if (!start) throw new DerError('truncated OID arc')
   return parts.join('.')
 }
 
@@ -132,4 +139,16 @@ export function bitStringOf(b: Uint8Array, t: Tlv): Uint8Array {
   expectTag(t, TAG.BIT_STRING, 'BIT STRING')
   if (t.end <= t.body || b[t.body] !== 0) throw new DerError('BIT STRING with unused bits')
   return b.subarray(t.body + 1, t.end)
+}
+
+/** Encode one TLV: single-byte `tag`, definite minimal length (values up to 64 KiB, all Custos writes). */
+export function encodeTlv(tag: number, value: Uint8Array): Uint8Array {
+  const n = value.length
+  const head =
+    n < 0x80 ? [tag, n] : n < 0x100 ? [tag, 0x81, n] : n < 0x10000 ? [tag, 0x82, n >> 8, n & 0xff] : undefined
+  if (!head) throw new DerError('DER value too long')
+  const out = new Uint8Array(head.length + n)
+  out.set(head)
+  out.set(value, head.length)
+  return out
 }

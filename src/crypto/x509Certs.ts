@@ -8,7 +8,8 @@
 import 'reflect-metadata'
 import { isIP } from 'node:net'
 import * as x509 from '@peculiar/x509'
-import { derToPem, type P256KeyPair, type WebCryptoKey } from './x509Keys.js'
+import { derToPem } from './pem.js'
+import type { P256KeyPair, WebCryptoKey } from './x509Keys.js'
 
 /** A certificate as DER plus its PEM armour. */
 export interface X509Cert {

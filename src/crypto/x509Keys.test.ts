@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { fromHex, toHex } from './hex.js'
 import { SecretBytes } from './secretBytes.js'
 import {
-  derToPem,
-  encodeP256Pkcs8,
   exportP256Scalar,
   exportPkcs8Der,
   exportPkcs8Pem,
@@ -13,8 +11,6 @@ import {
   importPkcs8Pem,
   importSpkiDer,
   p256KeyPairFromScalar,
-  pemBlocksToDer,
-  pemToDer,
 } from './x509Keys.js'
 
 // dstack ra-tls/src/kdf.rs test_derive_dh_secret_stable_output root key (dstack-kms.md §3.2)
@@ -26,13 +22,6 @@ const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
 const subtle = globalThis.crypto.subtle
 
 describe('P-256 keys', () => {
-  it('encodeP256Pkcs8 reproduces the 138-byte RustCrypto layout (dstack KAT)', () => {
-    const der = encodeP256Pkcs8(fromHex(ROOT_D))
-    expect(der).toBeInstanceOf(SecretBytes)
-    expect(der.length).toBe(138)
-    expect(toHex(der.expose())).toBe(ROOT_PKCS8)
-  })
-
   it('scalar → key pair → PKCS#8 DER equals the dstack layout, and back to the scalar', async () => {
     const kp = await p256KeyPairFromScalar(fromHex(ROOT_D))
     expect(toHex((await exportPkcs8Der(kp.privateKey)).expose())).toBe(ROOT_PKCS8)
@@ -54,7 +43,6 @@ describe('P-256 keys', () => {
     await expect(p256KeyPairFromScalar(new Uint8Array(32))).rejects.toThrow(RangeError)
     await expect(p256KeyPairFromScalar(fromHex(P256_N))).rejects.toThrow(RangeError)
     await expect(p256KeyPairFromScalar(new Uint8Array(31).fill(1))).rejects.toThrow(RangeError)
-    expect(() => encodeP256Pkcs8(fromHex(P256_N))).toThrow(RangeError)
   })
 
   it('PKCS#8 PEM round-trips a generated key and recomputes the public key', async () => {
@@ -72,16 +60,5 @@ describe('P-256 keys', () => {
     const kp = await importPkcs8Der(fromHex(ROOT_PKCS8))
     expect(toHex((await exportP256Scalar(kp.privateKey)).expose())).toBe(ROOT_D)
     await expect(importPkcs8Der(new Uint8Array([1, 2, 3]))).rejects.toThrow(TypeError)
-  })
-
-  it('PEM helpers: 64-column armour, label filter, chains', () => {
-    const a = new Uint8Array(100).fill(7)
-    const b = new Uint8Array(3).fill(9)
-    const pem = derToPem(a, 'CERTIFICATE') + derToPem(b, 'PRIVATE KEY') + derToPem(b, 'CERTIFICATE')
-    expect(pem.split('\n')[1]).toHaveLength(64)
-    expect(pemToDer(pem, 'PRIVATE KEY')).toEqual(b)
-    expect(pemToDer(pem)).toEqual(a)
-    expect(pemBlocksToDer(pem, 'CERTIFICATE')).toEqual([a, b])
-    expect(() => pemToDer(pem, 'PUBLIC KEY')).toThrow(TypeError)
   })
 })

@@ -5,6 +5,7 @@
  */
 import type { webcrypto } from 'node:crypto'
 import { p256 } from '@noble/curves/nist.js'
+import { derToPem, pemToDer } from './pem.js'
 import { SecretBytes } from './secretBytes.js'
 
 export type WebCryptoKey = webcrypto.CryptoKey
@@ -57,27 +58,6 @@ export async function exportP256Scalar(privateKey: WebCryptoKey): Promise<Secret
   return new SecretBytes(d)
 }
 
-/**
- * RustCrypto / ring PKCS#8 DER of a P-256 scalar (138 bytes, dstack-kms.md §3.2): no `[0]` parameters in the
- * ECPrivateKey, `[1]` uncompressed public key included. This exact layout feeds dstack's `derive_dh_secret`.
- */
-export function encodeP256Pkcs8(d: Uint8Array | SecretBytes): SecretBytes {
-  const sk = scalarBytes(d)
-  if (!p256.utils.isValidSecretKey(sk)) throw new RangeError('"d" is not a valid P-256 scalar (need 1 <= d < n)')
-  const prefix = Uint8Array.from([
-    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
-    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20,
-  ])
-  const mid = Uint8Array.from([0xa1, 0x44, 0x03, 0x42, 0x00])
-  const pub = p256.getPublicKey(sk, false)
-  const out = new Uint8Array(138)
-  out.set(prefix, 0)
-  out.set(sk, prefix.length)
-  out.set(mid, prefix.length + 32)
-  out.set(pub, prefix.length + 32 + mid.length)
-  return new SecretBytes(out)
-}
-
 /** PKCS#8 DER of an extractable private key. */
 export async function exportPkcs8Der(privateKey: WebCryptoKey): Promise<SecretBytes> {
   return new SecretBytes(new Uint8Array(await subtle.exportKey('pkcs8', privateKey)))
@@ -125,34 +105,4 @@ export async function exportSpkiDer(publicKey: WebCryptoKey): Promise<Uint8Array
 /** Import a P-256 SPKI DER public key (for ECDSA verify). */
 export async function importSpkiDer(spki: Uint8Array): Promise<WebCryptoKey> {
   return subtle.importKey('spki', spki, ECDSA_P256, true, ['verify'])
-}
-
-/** PEM armour with 64-column base64 lines and a trailing newline. */
-export function derToPem(der: Uint8Array, label: string): string {
-  const b64 = Buffer.from(der).toString('base64')
-  const lines = b64.match(/.{1,64}/g) ?? []
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
-}
-
-/**
- * The DER of the first PEM block with `label` (any label when omitted). Throws TypeError when none is found.
- * Use `pemBlocksToDer` for chains.
- */
-export function pemToDer(pem: string, label?: string): Uint8Array {
-  const first = pemBlocksToDer(pem, label)[0]
-  if (!first) throw new TypeError(`no PEM block${label ? ` labelled "${label}"` : ''} found`)
-  return first
-}
-
-/** The DER of every PEM block with `label` (any label when omitted), in order. */
-export function pemBlocksToDer(pem: string, label?: string): Uint8Array[] {
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
-  const out: Uint8Array[] = []
-  for (const m of pem.matchAll(re)) {
-    if (label && m[1] !== label) continue
-    const body = (m[2] ?? '').replace(/\s+/g, '')
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new TypeError('PEM body is not base64')
-    out.push(new Uint8Array(Buffer.from(body, 'base64')))
-  }
-  return out
 }

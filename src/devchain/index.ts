@@ -3,7 +3,7 @@
  * npm solc, deploying, the public Hardhat dev accounts, and an HTTP bridge for the local EVM. For `custos dev
  * --chain`, `custos contracts` and tests only: the node runtime never imports this folder (it would load the
  * native EVM and solc at start-up; test/layering.test.ts), the CLI loads it with `await import()`. EDR and solc
- * themselves are loaded on first use. The contract-test helpers are in testKit.ts (not exported here).
+ * themselves are loaded on first use. The contract-test helpers are in test/support/chain.ts.
  */
 export type {
   CompileOptions,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codeOfAsync } from '../../test/support/errors.js'
 import {
   assertDeployed,
   type ChainError,
@@ -13,15 +14,6 @@ import { deployContracts } from './deployContracts.js'
 import { DEV_PRIVATE_KEYS } from './devAccounts.js'
 import { serveLocalEvmHttp } from './serveLocalEvmHttp.js'
 import { type LocalEvm, startLocalEvm } from './startLocalEvm.js'
-
-const code = async (p: Promise<unknown>) => {
-  try {
-    await p
-  } catch (e) {
-    return (e as ChainError).code ?? String(e)
-  }
-  return 'no error'
-}
 
 describe('startLocalEvm', () => {
   let evm: LocalEvm
@@ -61,7 +53,7 @@ describe('startLocalEvm', () => {
   })
 
   it('refuses a default gas limit above the Osaka per-transaction cap', async () => {
-    expect(await code(startLocalEvm({ gasLimit: 16_777_217n }))).toBe('CHAIN_BAD_INPUT')
+    expect(await codeOfAsync(startLocalEvm({ gasLimit: 16_777_217n }))).toBe('CHAIN_BAD_INPUT')
   })
 
   it('a second EVM in the same process is independent and can use another chain id', async () => {
@@ -69,7 +61,7 @@ describe('startLocalEvm', () => {
     expect(await other.publicClient.getChainId()).toBe(1337)
     expect(await other.publicClient.getBlockNumber()).toBe(0n)
     await other.close()
-    expect(await code(other.request({ method: 'eth_chainId' }))).toBe('CHAIN_RPC_UNREACHABLE')
+    expect(await codeOfAsync(other.request({ method: 'eth_chainId' }))).toBe('CHAIN_RPC_UNREACHABLE')
   })
 })
 
@@ -122,20 +114,20 @@ describe('serveLocalEvmHttp + connectChain', () => {
   })
 
   it('CHAIN_WRONG_CHAIN_ID when the endpoint is another chain', async () => {
-    expect(await code(connectChain({ rpcUrl: http.url, chainId: 1 }))).toBe('CHAIN_WRONG_CHAIN_ID')
+    expect(await codeOfAsync(connectChain({ rpcUrl: http.url, chainId: 1 }))).toBe('CHAIN_WRONG_CHAIN_ID')
     const err = (await connectChain({ rpcUrl: http.url, chainId: 5 }).catch((e) => e)) as ChainError
     expect(err.meta).toMatchObject({ expected: 5, actual: 31337 })
   })
 
   it('CHAIN_RPC_UNREACHABLE when nothing listens', async () => {
-    expect(await code(connectChain({ rpcUrl: 'http://127.0.0.1:9', chainId: 31337, timeoutMs: 2000 }))).toBe(
+    expect(await codeOfAsync(connectChain({ rpcUrl: 'http://127.0.0.1:9', chainId: 31337, timeoutMs: 2000 }))).toBe(
       'CHAIN_RPC_UNREACHABLE',
     )
   })
 
   it('CHAIN_NOT_DEPLOYED for an address without code; CHAIN_BAD_INPUT for a malformed one', async () => {
-    expect(await code(assertDeployed(evm.publicClient, evm.accounts[4]!.address))).toBe('CHAIN_NOT_DEPLOYED')
-    expect(await code(assertDeployed(evm.publicClient, '0x1234'))).toBe('CHAIN_BAD_INPUT')
+    expect(await codeOfAsync(assertDeployed(evm.publicClient, evm.accounts[4]!.address))).toBe('CHAIN_NOT_DEPLOYED')
+    expect(await codeOfAsync(assertDeployed(evm.publicClient, '0x1234'))).toBe('CHAIN_BAD_INPUT')
     await expect(checkChainId(evm.publicClient, 31337)).resolves.toBeUndefined()
   })
 })

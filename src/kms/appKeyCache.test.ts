@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { SecretBytes } from '../crypto/index.js'
+import { deriveAppKeys, SecretBytes } from '../crypto/index.js'
 import { AppK256Cache } from './appKeyCache.js'
-import { deriveAppKeys } from './crypto/index.js'
 
 const rnd = (n: number) => new Uint8Array(randomBytes(n))
 

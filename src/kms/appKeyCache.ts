@@ -1,5 +1,4 @@
-import { SecretBytes, toHex } from '../crypto/index.js'
-import { deriveAppK256Key } from './crypto/index.js'
+import { deriveAppK256Key, SecretBytes, toHex } from '../crypto/index.js'
 
 interface AppK256 {
   key: SecretBytes

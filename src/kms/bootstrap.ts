@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { encodeVersionedAttestation } from '../attestation/index.js'
-import { SecretBytes, toHex } from '../crypto/index.js'
+import { bootstrapReportData, SecretBytes, toHex } from '../crypto/index.js'
 import { caPublicKeySpki, createRootCaCert, createTmpCaCert } from './certs.js'
-import { bootstrapReportData } from './crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
-import { ensureSelfAllowed } from './guards.js'
+import { ensureSelfAllowed, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
 import type { BootstrapInfo } from './types.js'
-import { BootstrapInput, isValidDomain } from './wire.js'
+import { assertDomain, BootstrapInput } from './wire.js'
 
 /** A uniformly random valid scalar for a curve of order n (rejection sampling from the CSPRNG). */
 export function randomScalar(n: bigint): SecretBytes {
@@ -25,12 +24,11 @@ export function randomScalar(n: bigint): SecretBytes {
  * Generate root keys inside the TEE, quote them, and only then persist — in one transaction, with the
  * attestation — so a crash mid-way leaves no keys behind that were never attested.
  */
-export async function bootstrapKeys(kms: KmsService, domain: string): Promise<BootstrapInfo> {
-  if (!isValidDomain(domain))
-    throw new KmsError(
-      'KMS_BAD_DOMAIN',
-      'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)',
-    )
+export async function bootstrapKeys(
+  kms: KmsContextOf<'exclusive' | 'ready' | 'install' | 'self', SelfCheck | 'tee' | 'now'>,
+  domain: string,
+): Promise<BootstrapInfo> {
+  assertDomain(domain)
   return kms.exclusive(async () => {
     if (kms.ready)
       throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys; bootstrap runs once')
@@ -62,7 +60,7 @@ export async function bootstrapKeys(kms: KmsService, domain: string): Promise<Bo
 }
 
 /** `Onboard.Bootstrap` */
-export const bootstrap = (kms: KmsService) =>
+export const bootstrap = (kms: Parameters<typeof bootstrapKeys>[0]) =>
   rpcMethod({
     name: 'Bootstrap',
     input: BootstrapInput,

@@ -10,6 +10,7 @@ import {
   exportSpkiDer,
   generateP256KeyPair,
   p256KeyPairFromScalar,
+  pemToDer,
   type SecretBytes,
 } from '../crypto/index.js'
 import { createRaTlsCertificate, raTlsReportData } from '../net/index.js'
@@ -53,7 +54,10 @@ export async function createAttestedCert(opts: {
   const attestation = encodeVersionedAttestation(await opts.tee.attest(raTlsReportData(spki)))
   const issuer =
     opts.issuerKey && opts.issuerCertPem
-      ? { cert: pemCertToDer(opts.issuerCertPem), privateKey: (await p256KeyPairFromScalar(opts.issuerKey)).privateKey }
+      ? {
+          cert: pemToDer(opts.issuerCertPem, 'CERTIFICATE'),
+          privateKey: (await p256KeyPairFromScalar(opts.issuerKey)).privateKey,
+        }
       : undefined
   const cert = await createRaTlsCertificate({
     keys,
@@ -67,9 +71,4 @@ export async function createAttestedCert(opts: {
     now: opts.now,
   })
   return { certPem: cert.pem, keyPem: await exportPkcs8Pem(keys.privateKey) }
-}
-
-function pemCertToDer(pem: string): Uint8Array {
-  const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '')
-  return new Uint8Array(Buffer.from(b64, 'base64'))
 }

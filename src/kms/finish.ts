@@ -1,10 +1,10 @@
+import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
 import { EmptyInput } from './wire.js'
 
 /** `Onboard.Finish`: leave the onboard service; the node then serves the KMS over attested TLS. */
-export const finish = (kms: KmsService) =>
+export const finish = (kms: KmsContextOf<'ready' | 'requestFinish'>) =>
   rpcMethod({
     name: 'Finish',
     input: EmptyInput,

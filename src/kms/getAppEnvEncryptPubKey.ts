@@ -1,17 +1,16 @@
-import { toHex } from '../crypto/index.js'
-import { appEnvEncryptPubKey } from './crypto/index.js'
+import { appEnvEncryptPubKey, toHex } from '../crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
-import { ensureSelfAllowed } from './guards.js'
+import { ensureSelfAllowed, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
-import { AppIdInput } from './wire.js'
+import { AppIdInput, type GetAppEnvEncryptPubKeyResponse } from './wire.js'
 
 /** `KMS.GetAppEnvEncryptPubKey`: the X25519 key apps' env vars are encrypted to, signed by the root k256 key. */
-export const getAppEnvEncryptPubKey = (kms: KmsService) =>
+export const getAppEnvEncryptPubKey = (kms: KmsContextOf<'material' | 'self', SelfCheck | 'now'>) =>
   rpcMethod({
     name: 'GetAppEnvEncryptPubKey',
     input: AppIdInput,
-    async run(input) {
+    async run(input): Promise<GetAppEnvEncryptPubKeyResponse> {
       if (input.app_id.length !== 20)
         throw new KmsError('KMS_BAD_APP_ID', `app_id must be 20 bytes, got ${input.app_id.length}`)
       const m = kms.material()

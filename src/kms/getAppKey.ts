@@ -1,20 +1,19 @@
-import { equalBytes, toHex } from '../crypto/index.js'
-import { deriveAppKeys } from './crypto/index.js'
+import { deriveAppKeys, equalBytes, toHex } from '../crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
-import { ensureAppAllowed, ensureSelfAllowed, requirePeer } from './guards.js'
+import { ensureAppAllowed, ensureSelfAllowed, requirePeer, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
-import { GetAppKeyInput, osImageHashOf } from './wire.js'
+import { GetAppKeyInput, type GetAppKeyResponse, osImageHashOf } from './wire.js'
 
 /**
  * `KMS.GetAppKey`: verified RA-TLS peer → self check → policy (role app) → derive. Byte-compatible with
  * dstack: disk/env keys from the root CA key, app k256 key + its 65-byte signature from the root k256 key.
  */
-export const getAppKey = (kms: KmsService) =>
+export const getAppKey = (kms: KmsContextOf<'material' | 'self' | 'appK256', SelfCheck>) =>
   rpcMethod({
     name: 'GetAppKey',
     input: GetAppKeyInput,
-    async run(input, call) {
+    async run(input, call): Promise<GetAppKeyResponse> {
       if (input.api_version > 1)
         throw new KmsError('KMS_UNSUPPORTED_API_VERSION', `api_version ${input.api_version} is not supported (max 1)`)
       const m = kms.material()

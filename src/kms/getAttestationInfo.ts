@@ -1,7 +1,7 @@
 import { toHex } from '../crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
-import { EmptyInput } from './wire.js'
+import { type AttestationInfoResponse, EmptyInput } from './wire.js'
 
 const TEE_VARIANT = {
   tdx: 'dstack-tdx',
@@ -11,12 +11,12 @@ const TEE_VARIANT = {
 } as const
 
 /** `Onboard.GetAttestationInfo`: what an operator allow-lists for this KMS (role kms). */
-export const getAttestationInfo = (kms: KmsService) =>
+export const getAttestationInfo = (kms: KmsContextOf<'self', 'policy' | 'options'>) =>
   rpcMethod({
     name: 'GetAttestationInfo',
     input: EmptyInput,
     readOnly: true,
-    async run() {
+    async run(): Promise<AttestationInfoResponse> {
       const id = await kms.self.get()
       const info = await kms.deps.policy.info()
       return {

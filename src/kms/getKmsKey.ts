@@ -1,16 +1,15 @@
-import { toHex } from '../crypto/index.js'
-import { p256Pkcs8Pem } from './crypto/index.js'
-import { ensureKmsAllowed, ensureSelfAllowed, requirePeer } from './guards.js'
+import { p256Pkcs8Pem, toHex } from '../crypto/index.js'
+import type { KmsContextOf } from './context.js'
+import { ensureKmsAllowed, ensureSelfAllowed, requirePeer, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
-import { GetKmsKeyInput } from './wire.js'
+import { GetKmsKeyInput, type GetKmsKeyResponse } from './wire.js'
 
 /** `KMS.GetKmsKey`: replication of the root keys to a peer KMS whose attested identity policy allows (role kms). */
-export const getKmsKey = (kms: KmsService) =>
+export const getKmsKey = (kms: KmsContextOf<'material' | 'self', SelfCheck>) =>
   rpcMethod({
     name: 'GetKmsKey',
     input: GetKmsKeyInput,
-    async run(_input, call) {
+    async run(_input, call): Promise<GetKmsKeyResponse> {
       const m = kms.material()
       const peer = await requirePeer(call)
       await ensureSelfAllowed(kms.deps, kms.self)

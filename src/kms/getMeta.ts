@@ -1,15 +1,15 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { toHex } from '../crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
-import { EmptyInput } from './wire.js'
+import { EmptyInput, type GetMetaResponse } from './wire.js'
 
 /** `KMS.GetMeta`: public probe. k256_pubkey is the 33-byte compressed root signer key. */
-export const getMeta = (kms: KmsService) =>
+export const getMeta = (kms: KmsContextOf<'material', 'policy'>) =>
   rpcMethod({
     name: 'GetMeta',
     input: EmptyInput,
-    async run() {
+    async run(): Promise<GetMetaResponse> {
       const m = kms.material()
       const info = await kms.deps.policy.info()
       const isDev = kms.deps.policy.kind === 'dev'

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { Identity } from '../attestation/index.js'
+import { testIdentity } from '../../test/support/identity.js'
 import { memoryLogger } from '../log.js'
 import { createPrpcApp } from '../node/prpc.js'
 import { type Policy, StaticPolicy } from '../policy/index.js'
@@ -15,23 +15,7 @@ import type { KmsDeps } from './types.js'
 const dir = mkdtempSync(join(tmpdir(), 'custos-guards-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const h = (n: number, b: number) => new Uint8Array(n).fill(b)
-const identity: Identity = {
-  platform: 'simulated',
-  tcbStatus: 'UpToDate',
-  advisoryIds: [],
-  debug: false,
-  mrAggregated: h(32, 2),
-  mrSystem: h(32, 7),
-  osImageHash: h(32, 1),
-  composeHash: h(32, 5),
-  appId: h(20, 4),
-  instanceId: new Uint8Array(0),
-  deviceId: h(32, 3),
-  keyProviderInfo: new Uint8Array(0),
-  reportData: h(64, 0xee),
-  measurements: {},
-}
+const identity = testIdentity()
 const self = { get: async () => identity } as unknown as SelfIdentity
 
 function depsWith(policy: Policy) {

@@ -47,6 +47,10 @@ export async function requirePeer(call: RpcCall): Promise<RpcPeer> {
   return peer
 }
 
+/** What of the KMS deps `ensureSelfAllowed` reads (handlers that call it list these in their context). */
+export type SelfCheck = 'options' | 'policy' | 'logger'
+type PolicyDeps = Pick<KmsDeps, 'policy' | 'logger'>
+
 /** What callers learn when the policy cannot be evaluated: nothing about files, URLs or parser errors. */
 const policyUnavailable = () =>
   new KmsError(
@@ -59,7 +63,7 @@ const policyUnavailable = () =>
  * The policy's decision. Fails closed: a backend that throws or cannot decide releases nothing; its details
  * are logged for the operator and the caller gets KMS_POLICY_UNAVAILABLE (503), which names no path or error.
  */
-async function decide(deps: KmsDeps, role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
+async function decide(deps: PolicyDeps, role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
   let d: PolicyDecision
   try {
     d = await deps.policy.check(role, identity)
@@ -74,7 +78,7 @@ async function decide(deps: KmsDeps, role: PolicyRole, identity: Identity): Prom
   return d
 }
 
-export async function ensureSelfAllowed(deps: KmsDeps, self: SelfIdentity): Promise<void> {
+export async function ensureSelfAllowed(deps: Pick<KmsDeps, SelfCheck>, self: SelfIdentity): Promise<void> {
   if (!deps.options.enforceSelfAuthorization) return
   let identity: Identity
   try {
@@ -91,7 +95,7 @@ export async function ensureSelfAllowed(deps: KmsDeps, self: SelfIdentity): Prom
   if (!d.allowed) throw new KmsError('KMS_SELF_NOT_ALLOWED', `KMS is not allowed by its own policy: ${d.reason}`)
 }
 
-export async function ensureAppAllowed(deps: KmsDeps, identity: Identity): Promise<PolicyDecision> {
+export async function ensureAppAllowed(deps: PolicyDeps, identity: Identity): Promise<PolicyDecision> {
   if (identity.appId.length !== 20)
     throw new KmsError('KMS_BAD_APP_ID', `app id must be 20 bytes, the evidence carries ${identity.appId.length}`)
   const d = await decide(deps, 'app', identity)
@@ -99,7 +103,7 @@ export async function ensureAppAllowed(deps: KmsDeps, identity: Identity): Promi
   return d
 }
 
-export async function ensureKmsAllowed(deps: KmsDeps, identity: Identity): Promise<PolicyDecision> {
+export async function ensureKmsAllowed(deps: PolicyDeps, identity: Identity): Promise<PolicyDecision> {
   const d = await decide(deps, 'kms', identity)
   if (!d.allowed) throw new KmsError('KMS_KMS_NOT_ALLOWED', `KMS not allowed: ${d.reason}`)
   return d

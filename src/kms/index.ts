@@ -1,19 +1,28 @@
+// Only for agent/kmsTrust.ts until its owner imports these from crypto/index.js (issue 20, item 9).
+export { k256PublicKey, PREFIX_KMS_ISSUED, recoverMessageSigner } from '../crypto/index.js'
 export { bootstrapKeys, randomScalar } from './bootstrap.js'
 export { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
-// Pure dstack crypto reused by the app agent (guest getKey, SignCert CSRs).
-export {
-  type CertConfigV2,
-  CSR_CONFIRM,
-  encodeCsrV2,
-  getGuestKey,
-  k256PublicKey,
-  normalizeGuestKeyAlgorithm,
-  PREFIX_KMS_ISSUED,
-  recoverMessageSigner,
-} from './crypto/index.js'
+export type { KmsContext, KmsContextOf } from './context.js'
 export { KmsError } from './errors.js'
 export { onboardFrom } from './onboard.js'
 export type { RpcCall, RpcMethod, RpcPeer } from './rpcMethod.js'
 export { KmsService } from './service.js'
 export type { BootstrapInfo, KmsDeps, KmsMaterial, KmsOptions, KmsStorage } from './types.js'
 export { verifyKmsMaterial } from './verifyMaterial.js'
+export type {
+  AppIdRequest,
+  AttestationInfoResponse,
+  BootstrapRequest,
+  BootstrapResponse,
+  GetAppEnvEncryptPubKeyResponse,
+  GetAppKeyRequest,
+  GetAppKeyResponse,
+  GetKmsKeyRequest,
+  GetKmsKeyResponse,
+  GetMetaResponse,
+  GetTempCaCertResponse,
+  OnboardRequest,
+  OnboardResponse,
+  SignCertRequest,
+  SignCertResponse,
+} from './wire.js'

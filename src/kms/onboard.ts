@@ -1,26 +1,24 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { z } from 'zod'
-import { equalBytes, fromHex, SecretBytes, toHex } from '../crypto/index.js'
+import type { z } from 'zod'
+import { equalBytes, fromHex, p256ScalarFromPkcs8Pem, SecretBytes, toHex } from '../crypto/index.js'
 import { CustosError, explain } from '../errors.js'
-import { createAttestedClient, type PeerIdentity } from '../net/index.js'
+import { createAttestedClient, type PeerIdentity, parseServiceUrl } from '../net/index.js'
 import { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
-import { p256ScalarFromPkcs8Pem } from './crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
 import { ensureKmsAllowed } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
-import { isValidDomain, OnboardInput } from './wire.js'
-
-const TempCaResponse = z.object({
-  temp_ca_cert: z.string().min(1),
-  temp_ca_key: z.string().min(1),
-  ca_cert: z.string(),
-})
-const KmsKeyResponse = z.object({
-  temp_ca_key: z.string().min(1),
-  keys: z.array(z.object({ ca_key: z.string().min(1), k256_key: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/) })),
-})
-const MetaResponse = z.object({ k256_pubkey: z.string().regex(/^(0x)?[0-9a-fA-F]{66}$/) })
+import {
+  assertDomain,
+  GetKmsKeyReply,
+  type GetKmsKeyRequest,
+  type GetKmsKeyResponse,
+  GetMetaReply,
+  GetTempCaCertReply,
+  type GetTempCaCertResponse,
+  OnboardInput,
+  type OnboardResponse,
+} from './wire.js'
 
 function onboardError(step: string, e: unknown): KmsError {
   if (e instanceof KmsError) return e
@@ -59,23 +57,17 @@ async function call<T>(
  * signed by its temp CA; the source checks us with its policy before answering GetKmsKey.
  */
 export async function onboardFrom(
-  kms: KmsService,
+  kms: KmsContextOf<'exclusive' | 'ready' | 'install' | 'self', 'tee' | 'verifier' | 'policy' | 'logger' | 'now'>,
   sourceUrl: string,
   domain: string,
-): Promise<{ k256_pubkey: string }> {
-  if (!isValidDomain(domain))
-    throw new KmsError(
-      'KMS_BAD_DOMAIN',
-      'domain must be an ASCII DNS name (labels of 1-63 [A-Za-z0-9-], at most 253 bytes)',
-    )
-  let url: URL
-  try {
-    url = new URL(sourceUrl)
-  } catch {
-    throw new KmsError('KMS_BAD_INPUT', 'source_url is not a URL (expected https://host:port[/prpc])')
-  }
-  if (url.protocol !== 'https:')
-    throw new KmsError('KMS_BAD_INPUT', 'source_url must be https:// (the source KMS main service)')
+): Promise<OnboardResponse> {
+  assertDomain(domain)
+  const { url } = parseServiceUrl(sourceUrl, {
+    what: 'source_url',
+    protocols: ['https:'],
+    expected: 'https://host:port[/prpc] (the source KMS main service)',
+    fail: (message) => new KmsError('KMS_BAD_INPUT', message),
+  })
   const base = url.href.replace(/\/+$/, '').endsWith('/prpc')
     ? url.href.replace(/\/+$/, '')
     : `${url.href.replace(/\/+$/, '')}/prpc`
@@ -84,23 +76,23 @@ export async function onboardFrom(
     if (kms.ready) throw new KmsError('KMS_ALREADY_BOOTSTRAPPED', 'this KMS already holds root keys')
     const now = () => deps.now()
     const probe = createAttestedClient({ verifier: deps.verifier, now, expectedUsage: 'kms:rpc' })
-    let temp: z.infer<typeof TempCaResponse>
+    let temp: GetTempCaCertResponse
     let sourcePeer: PeerIdentity
     let sourceK256: Uint8Array
     try {
-      const r = await call(probe, base, 'GetTempCaCert', {}, TempCaResponse)
+      const r = await call(probe, base, 'GetTempCaCert', {}, GetTempCaCertReply)
       if (!r.peer) throw new KmsError('KMS_ONBOARD_FAILED', 'source KMS presented no attestation')
       sourcePeer = r.peer
       await ensureKmsAllowed(deps, sourcePeer.identity)
       temp = r.data
-      sourceK256 = fromHex((await call(probe, base, 'GetMeta', {}, MetaResponse)).data.k256_pubkey)
+      sourceK256 = fromHex((await call(probe, base, 'GetMeta', {}, GetMetaReply)).data.k256_pubkey)
     } catch (e) {
       throw onboardError('verify source', e)
     } finally {
       probe.close()
     }
 
-    let keys: z.infer<typeof KmsKeyResponse>
+    let keys: GetKmsKeyResponse
     try {
       const tmpCaKey = p256ScalarFromPkcs8Pem(temp.temp_ca_key)
       const clientCert = await createAttestedCert({
@@ -120,7 +112,13 @@ export async function onboardFrom(
       })
       try {
         const vmConfig = JSON.stringify({ os_image_hash: toHex((await kms.self.get()).osImageHash) })
-        const r = await call(client, base, 'GetKmsKey', { vm_config: vmConfig }, KmsKeyResponse)
+        const r = await call(
+          client,
+          base,
+          'GetKmsKey',
+          { vm_config: vmConfig } satisfies GetKmsKeyRequest,
+          GetKmsKeyReply,
+        )
         if (!r.peer || !equalBytes(r.peer.identity.mrAggregated, sourcePeer.identity.mrAggregated))
           throw new KmsError('KMS_ONBOARD_FAILED', 'the source KMS identity changed between calls')
         keys = r.data
@@ -159,7 +157,7 @@ export async function onboardFrom(
 }
 
 /** `Onboard.Onboard` */
-export const onboard = (kms: KmsService) =>
+export const onboard = (kms: Parameters<typeof onboardFrom>[0]) =>
   rpcMethod({
     name: 'Onboard',
     input: OnboardInput,

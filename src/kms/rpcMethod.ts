@@ -17,9 +17,9 @@ export interface RpcCall {
 
 /**
  * One prpc method (dstack convention: `/prpc/<Method>?json`, snake_case JSON, bytes as hex).
- * `input` is the zod schema of the JSON body; `run` returns the JSON-ready response.
+ * `input` is the zod schema of the JSON body; `run` returns the JSON-ready response, of type `O` (its wire type).
  */
-export interface RpcMethod<S extends z.ZodTypeAny = z.ZodTypeAny> {
+export interface RpcMethod<S extends z.ZodTypeAny = z.ZodTypeAny, O = unknown> {
   name: string
   input: S
   /**
@@ -27,7 +27,8 @@ export interface RpcMethod<S extends z.ZodTypeAny = z.ZodTypeAny> {
    * `Content-Type: application/json`; every other method there needs a JSON POST (CSRF).
    */
   readOnly?: boolean
-  run(input: z.infer<S>, call: RpcCall): Promise<unknown>
+  run(input: z.infer<S>, call: RpcCall): Promise<O>
 }
 
-export const rpcMethod = <S extends z.ZodTypeAny>(m: RpcMethod<S>): RpcMethod => m as unknown as RpcMethod
+/** Declares a method, keeping its input schema and response type; a list of methods is an `RpcMethod[]`. */
+export const rpcMethod = <S extends z.ZodTypeAny, O>(m: RpcMethod<S, O>): RpcMethod<S, O> => m

@@ -1,5 +1,6 @@
 import { AppK256Cache } from './appKeyCache.js'
 import { bootstrap } from './bootstrap.js'
+import type { KmsContext } from './context.js'
 import { KmsError } from './errors.js'
 import { finish } from './finish.js'
 import { getAppEnvEncryptPubKey } from './getAppEnvEncryptPubKey.js'
@@ -19,7 +20,7 @@ import { verifyKmsMaterial } from './verifyMaterial.js'
  * The KMS: holds the root material once bootstrapped or onboarded, and exposes the two dstack services.
  * `onboardMethods()` run on plain HTTP only while there are no keys; `mainMethods()` over attested TLS.
  */
-export class KmsService {
+export class KmsService implements KmsContext {
   readonly self: SelfIdentity
   /** app k256 keys + signatures by app id (see AppK256Cache) */
   readonly appK256 = new AppK256Cache()

@@ -1,19 +1,23 @@
 import { decodeVersionedAttestation } from '../attestation/index.js'
 import {
+  decodeCsr,
+  deriveP256Key,
   issueCertificate,
+  LABEL_APP_CA_KEY,
   p256KeyPairFromScalar,
   parseCertificate,
+  pemToDer,
   SecretBytes,
   toHex,
   utf8ToBytes,
+  verifySignCertCsr,
 } from '../crypto/index.js'
 import { CustosError, explain } from '../errors.js'
 import { raTlsExtensions, raTlsReportData } from '../net/index.js'
-import { decodeCsr, deriveP256Key, LABEL_APP_CA_KEY, verifySignCertCsr } from './crypto/index.js'
+import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
-import { ensureAppAllowed, ensureSelfAllowed } from './guards.js'
+import { ensureAppAllowed, ensureSelfAllowed, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
-import type { KmsService } from './service.js'
 import {
   appCaValidity,
   leafValidity,
@@ -21,10 +25,7 @@ import {
   type ValidityWindow,
 } from './signCertValidity.js'
 import type { KmsMaterial } from './types.js'
-import { SignCertInput } from './wire.js'
-
-const pemToDer = (pem: string): Uint8Array =>
-  new Uint8Array(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''), 'base64'))
+import { SignCertInput, type SignCertResponse } from './wire.js'
 
 /** The per-app CA (dstack: derive_p256_key_pair(root_ca, [app_id, "app-ca"]), signed by the root CA). */
 async function appCa(m: KmsMaterial, appId: Uint8Array, validity: ValidityWindow) {
@@ -35,7 +36,7 @@ async function appCa(m: KmsMaterial, appId: Uint8Array, validity: ValidityWindow
     subject: { organizationName: 'Dstack', commonName: 'Dstack App CA' },
     ca: { pathLen: 0 },
     publicKey: keys.publicKey,
-    issuer: { cert: pemToDer(m.rootCaCertPem), privateKey: rootKeys.privateKey },
+    issuer: { cert: pemToDer(m.rootCaCertPem, 'CERTIFICATE'), privateKey: rootKeys.privateKey },
     extensions: raTlsExtensions({ appId, usage: 'app:ca' }),
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
@@ -47,11 +48,11 @@ async function appCa(m: KmsMaterial, appId: Uint8Array, validity: ValidityWindow
  * `KMS.SignCert`: the attestation is taken from inside the CSR (not the TLS client cert), verified
  * against the CSR's key, then policy (role app) decides; the leaf is signed by the app's CA.
  */
-export const signCert = (kms: KmsService) =>
+export const signCert = (kms: KmsContextOf<'material' | 'self', SelfCheck | 'now' | 'verifier'>) =>
   rpcMethod({
     name: 'SignCert',
     input: SignCertInput,
-    async run(input) {
+    async run(input): Promise<SignCertResponse> {
       const m = kms.material()
       let csr: ReturnType<typeof decodeCsr>
       try {
@@ -69,7 +70,7 @@ export const signCert = (kms: KmsService) =>
       }
       // bounded validity (dstack takes any): inside the app CA, which lives inside the root CA, at most max days
       const now = kms.deps.now()
-      const caValidity = appCaValidity(parseCertificate(pemToDer(m.rootCaCertPem)), now)
+      const caValidity = appCaValidity(parseCertificate(pemToDer(m.rootCaCertPem, 'CERTIFICATE')), now)
       const validity = leafValidity(
         { notBefore: csr.config.notBefore, notAfter: csr.config.notAfter },
         caValidity,

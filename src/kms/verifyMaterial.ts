@@ -1,7 +1,15 @@
 import { X509Certificate } from 'node:crypto'
 import { decodeVersionedAttestation, parseQuote } from '../attestation/index.js'
-import { equalBytes, fromHex, isHex, toHex } from '../crypto/index.js'
-import { bootstrapReportData, k256PublicKey, p256PublicKey, p256SpkiDer } from './crypto/index.js'
+import {
+  bootstrapReportData,
+  equalBytes,
+  fromHex,
+  isHex,
+  k256PublicKey,
+  p256PublicKey,
+  p256SpkiDer,
+  toHex,
+} from '../crypto/index.js'
 import { KmsError } from './errors.js'
 import type { KmsMaterial } from './types.js'
 import { isValidDomain } from './wire.js'

@@ -47,3 +47,4 @@ export { planRefresh, planReshare, reshareSecret } from './reshare/planReshare.j
 export { SCHEMES } from './suites.js'
 export type { ParticipantId, ProtocolMessage, Rng, SchemeId } from './types.js'
 // the running committee (orchestration; composed by node/)
+export * from './service/index.js'

@@ -31,6 +31,43 @@ export {
   INTEL_ROOT_CA_CRL_URL,
   PccsError,
 } from './pccs/index.js'
+export type {
+  AuthorizePeer,
+  BroadcastResult,
+  DecodedEnvelope,
+  DropReason,
+  EnvelopeInput,
+  NodeSigner,
+  OutgoingMessage,
+  ParticipantId,
+  PeerEnvelope,
+  PeerErrorCode,
+  PeerLimits,
+  PeerMember,
+  PeerMetrics,
+  PeerNetworkOptions,
+  PeerNetworkStats,
+  ReceivedEnvelope,
+  RecvOptions,
+  SendOptions,
+} from './peer/index.js'
+export {
+  createNodeSigner,
+  createPeerMetrics,
+  DEFAULT_PEER_LIMITS,
+  DROP_REASONS,
+  decodeEnvelope,
+  ENVELOPE_SIGNING_DOMAIN,
+  ENVELOPE_VERSION,
+  encodeEnvelopeBody,
+  envelopeSigningInput,
+  nodeKeyVerifier,
+  PeerError,
+  PeerNetwork,
+  RECIPIENT_ALL,
+  signEnvelope,
+  verifyEnvelope,
+} from './peer/index.js'
 export type { PeerVerifierOptions } from './peerVerifier.js'
 export { PeerVerifier } from './peerVerifier.js'
 export { decodeRaTlsExtensionValue, encodeRaTlsExtensionValue } from './raTlsExtension.js'
@@ -41,6 +78,8 @@ export { raTlsReportData } from './raTlsReportData.js'
 export type { RaTlsCertificateInfo } from './readRaTlsCertificate.js'
 export { readRaTlsCertificate } from './readRaTlsCertificate.js'
 export type { AttestedServer } from './serverCertificateCheck.js'
+export type { ServiceUrl } from './serviceUrl.js'
+export { parseServiceUrl, redactUrl } from './serviceUrl.js'
 export type { TlsServerOptionsParameters } from './tlsServerOptions.js'
 export { tlsServerOptions } from './tlsServerOptions.js'
 export type { PeerIdentity } from './types.js'

@@ -140,7 +140,7 @@ beforeAll(async () => {
   const vendor = await createSimulatedVendorInMemory()
   const machine = await provisionSimulatedMachineInMemory({ vendor })
   tee = new SimulatedTee({ machine, workload: { osImageHash: new Uint8Array(32).fill(5), appId: APP_ID } })
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
 })
 
 describe('mutual attested TLS (simulated TEE, real sockets)', () => {

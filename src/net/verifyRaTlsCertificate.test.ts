@@ -26,7 +26,7 @@ beforeAll(async () => {
   const vendor = await createSimulatedVendorInMemory()
   const machine = await provisionSimulatedMachineInMemory({ vendor })
   tee = new SimulatedTee({ machine, workload: { osImageHash: new Uint8Array(32).fill(5), appId: APP_ID } })
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
   untrusting = createVerifier({ trustSimulated: false, simulatedRoots: [] })
 })
 
@@ -159,10 +159,11 @@ describe('legacy .1.1 + .1.2 certificates', () => {
     expect(toHex(rebuilt.reportData)).toBe(toHex(rd))
     expect(rebuilt.runtimeEvents.map((e) => e.event)).toEqual(att.runtimeEvents.map((e) => e.event))
     expect(rebuilt.config).toBe('')
-    // dstack legacy certs carry no vm config: the binding check passes, the simulated verifier then wants os_image_hash
+    // dstack legacy certs carry no vm config: the binding check passes, the DCAP verifier then wants the simulated
+    // measurements' os_image_hash
     await expect(verifyRaTlsCertificate(cert.der, verifier, now())).rejects.toMatchObject({
       code: 'NET_PEER_REJECTED',
-      meta: { reason: 'ATTESTATION_MEASUREMENT_MISMATCH' },
+      meta: { reason: 'DCAP_MEASUREMENT_MISMATCH' },
     })
     expect(() => legacyToAttestation(new Uint8Array(10), new TextEncoder().encode('[]'))).toThrow(
       expect.objectContaining({ code: 'NET_BAD_CERT' }),

@@ -69,7 +69,7 @@ export async function verifyRaTlsCertificate(
     identity = await verifier.verify(attestation, { now, expectedReportData: expected })
   } catch (cause) {
     const reason = cause instanceof CustosError ? cause.code : 'verifier'
-    if (reason === 'ATTESTATION_REPORT_DATA_MISMATCH') {
+    if (reason === 'ATTESTATION_REPORT_DATA_MISMATCH' || reason === 'DCAP_REPORT_DATA_MISMATCH') {
       throw new NetError('NET_BINDING_MISMATCH', 'evidence is not bound to this TLS key', { reason }, { cause })
     }
     throw new NetError('NET_PEER_REJECTED', 'the peer attestation was rejected', { reason }, { cause })

@@ -166,6 +166,34 @@ export const ConfigSchema = z
               'set tls = "files" (with tls_cert_file and tls_key_file) or tls = "ratls", or remove tls_client_ca_file',
           })
       }),
+    mpc: z
+      .object({
+        enabled: z.boolean(),
+        participant_id: z.number().int().min(0).max(0xfffffffe),
+        p2p_listen: listenAddr,
+        listen: listenAddr,
+        api_tls: z.enum(['none', 'ratls']),
+        committee_file: z.string().min(1),
+        round_timeout_ms: z.number().int().min(50).max(600_000),
+        dkg_round_timeout_ms: z.number().int().min(100).max(600_000),
+        api_tokens: z.array(
+          z
+            .object({
+              sha256: hexN(32),
+              predecessor: z.string().min(1).max(256),
+            })
+            .strict(),
+        ),
+        allow: z.array(
+          z
+            .object({
+              predecessor: z.string().min(1).max(256),
+              domains: z.array(z.number().int().min(0).max(0xffff_ffff)),
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
   })
   .strict()
 

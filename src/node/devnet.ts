@@ -1,13 +1,16 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import type { AppAgent } from '../agent/index.js'
 import { canonicalAppCompose, type Identity } from '../attestation/index.js'
 import { toHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
 import { startAgentFor } from './agentNode.js'
-import { loadConfig } from './config.js'
+import { type Config, loadConfig } from './config.js'
 import { devConfigToml } from './devFiles.js'
 import { type DevnetChain, startDevnetChain } from './devnetChain.js'
+import { committeeNodeKeyOf } from './mpcNode.js'
 import { type RunningNode, startNode } from './node.js'
 import { identityOf } from './platform.js'
 
@@ -44,6 +47,19 @@ export interface DevnetOptions {
   chain?: boolean
   /** loopback port of the chain's JSON-RPC (default: any free port) */
   chainPort?: number
+  /**
+   * Also run a 2-of-3 threshold committee on the first 3 nodes (DKG for an Ed25519, a BIP-340 and a secp256k1
+   * FROST domain; needs nodes ≥ 3). Its p2p ports are basePort+100+i, its APIs basePort+200+i (any with 0).
+   */
+  committee?: boolean
+}
+
+export interface DevnetCommittee {
+  /** sign API per member */
+  apiUrls: string[]
+  /** bearer token of the devnet predecessor `devnet.near` (also in <home>/mpc-token) */
+  token: string
+  predecessor: string
 }
 
 export interface Devnet {
@@ -55,6 +71,8 @@ export interface Devnet {
   agent?: AppAgent
   /** the local EVM, when started with `chain: true` */
   chain?: DevnetChain
+  /** the threshold committee, when started with `committee: true` (its DKG has completed) */
+  committee?: DevnetCommittee
   close(): Promise<void>
 }
 
@@ -177,6 +195,15 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     configs = configs.map((c) => ({ ...c, policy: { ...c.policy, ...policy } }))
   }
 
+  let committee: DevnetCommittee | undefined
+  if (opts.committee) {
+    if (n < 3) throw new Error('a devnet committee needs at least 3 nodes')
+    say('committee: 2-of-3 threshold signing on node1..node3 (DKG runs at start) …')
+    const c = await devnetCommittee(home, configs.slice(0, 3), basePort)
+    configs = configs.map((cfg, i) => (i < 3 ? { ...cfg, mpc: c.mpc[i]! } : cfg))
+    committee = c.info
+  }
+
   const nodes: RunningNode[] = []
   const urls: string[] = []
   try {
@@ -206,6 +233,21 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await chain?.close()
     throw e
   }
+  if (committee) {
+    try {
+      const end = Date.now() + 60_000
+      while (!nodes.slice(0, 3).every((x) => x.mpc?.service.ready)) {
+        if (Date.now() > end) throw new Error('the devnet committee did not complete its DKG within 60 s')
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      committee.apiUrls = nodes.slice(0, 3).map((x) => x.mpc!.api.url)
+      say(`committee: DKG complete; sign APIs ${committee.apiUrls.join(' ')}`)
+    } catch (e) {
+      await Promise.all(nodes.map((x) => x.close()))
+      await chain?.close()
+      throw e
+    }
+  }
   const appCfg = loadConfig(appHome, readFileSync(appToml, 'utf8'))
   let agent: AppAgent | undefined
   if (opts.agent ?? true) {
@@ -230,10 +272,77 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     demoApp: { home: appHome, appId: toHex(appId.appId), composeHash: toHex(appId.composeHash) },
     ...(agent ? { agent } : {}),
     ...(chain ? { chain } : {}),
+    ...(committee ? { committee } : {}),
     close: async () => {
       await agent?.stop()
       await Promise.all(nodes.map((x) => x.close()))
       await chain?.close()
     },
   }
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1')
+  await new Promise((r) => s.once('listening', r))
+  const port = (s.address() as { port: number }).port
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/**
+ * The devnet committee: node keys (generated and sealed in each node's store), `<home>/committee.json` (epoch 1,
+ * t = 2, domains 0 Ed25519, 1 Bip340, 2 Secp256k1Frost) and a bearer token for predecessor `devnet.near`
+ * (`<home>/mpc-token`, kept across restarts), allowed on every domain; attested apps (`app:*`) may use 0 and 1.
+ */
+async function devnetCommittee(
+  home: string,
+  configs: Config[],
+  basePort: number,
+): Promise<{ mpc: Array<Config['mpc']>; info: DevnetCommittee }> {
+  const tokenFile = resolve(home, 'mpc-token')
+  writeOnce(tokenFile, `${randomBytes(24).toString('hex')}\n`)
+  const token = readFileSync(tokenFile, 'utf8').trim()
+  const ports: Array<{ p2p: number; api: number }> = []
+  for (let i = 0; i < configs.length; i++)
+    ports.push(
+      basePort === 0
+        ? { p2p: await freeLoopbackPort(), api: await freeLoopbackPort() }
+        : { p2p: basePort + 100 + i, api: basePort + 200 + i },
+    )
+  const keys: string[] = []
+  for (const c of configs) keys.push(toHex(await committeeNodeKeyOf(c, true)))
+  const file = resolve(home, 'committee.json')
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        epoch: 1,
+        threshold: 2,
+        participants: configs.map((_, i) => ({ id: i, node_key: keys[i], url: `https://127.0.0.1:${ports[i]!.p2p}` })),
+        domains: [
+          { id: 0, scheme: 'Ed25519', purpose: 'Sign' },
+          { id: 1, scheme: 'Bip340', purpose: 'Sign' },
+          { id: 2, scheme: 'Secp256k1Frost', purpose: 'Sign' },
+        ],
+      },
+      null,
+      2,
+    )}\n`,
+    { mode: 0o600 },
+  )
+  const predecessor = 'devnet.near'
+  const mpc = configs.map((c, i) => ({
+    ...c.mpc,
+    enabled: true,
+    participant_id: i,
+    p2p_listen: `127.0.0.1:${ports[i]!.p2p}`,
+    listen: `127.0.0.1:${ports[i]!.api}`,
+    committee_file: file,
+    api_tokens: [{ sha256: createHash('sha256').update(token).digest('hex'), predecessor }],
+    allow: [
+      { predecessor, domains: [0, 1, 2] },
+      { predecessor: 'app:*', domains: [0, 1] },
+    ],
+  }))
+  return { mpc, info: { apiUrls: ports.map((p) => `http://127.0.0.1:${p.api}`), token, predecessor } }
 }

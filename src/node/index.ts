@@ -7,6 +7,7 @@ export { bootInfoOf, type DevnetChain, type DevnetChainPolicy, startDevnetChain 
 export { NodeError } from './errors.js'
 export { createRootLogger } from './logger.js'
 export { createMetrics, type NodeMetrics } from './metrics.js'
+export { committeeNodeKeyOf, type RunningCommittee, startCommittee } from './mpcNode.js'
 export { type RunningNode, type StartOptions, startNode } from './node.js'
 export { policyConfigFromNode } from './policyConfig.js'
 export { type Listening, listen } from './server.js'

@@ -14,6 +14,7 @@ import { NodeError } from './errors.js'
 import { kmsStorage } from './kmsStorage.js'
 import { createRootLogger } from './logger.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
+import { type RunningCommittee, startCommittee } from './mpcNode.js'
 import { createPlatform, simulatedRootsFor, verifierFor } from './platform.js'
 import { policyConfigFromNode } from './policyConfig.js'
 import { createPrpcApp } from './prpc.js'
@@ -43,6 +44,8 @@ export interface RunningNode {
   main: Promise<Listening>
   /** the validator remote signer, when `[signer] enabled` */
   signer?: RunningSigner
+  /** the threshold-signing committee member, when `[mpc] enabled` */
+  mpc?: RunningCommittee
   close(): Promise<void>
 }
 
@@ -158,6 +161,17 @@ async function composeNode(
 
   let signer: RunningSigner | undefined
   if (cfg.signer.enabled) signer = await startSigner(cfg, { store, tee, logger, now, metrics, dev: opts.dev })
+  let mpc: RunningCommittee | undefined
+  if (cfg.mpc.enabled) {
+    try {
+      mpc = await startCommittee(cfg, { store, tee, verifier, policy, logger, now, metrics })
+    } catch (e) {
+      await signer?.close()
+      await policy.close()
+      store.close()
+      throw e
+    }
+  }
 
   let onboard: Listening | undefined
   let closed = false
@@ -228,8 +242,10 @@ async function composeNode(
     onboard,
     main,
     ...(signer ? { signer } : {}),
+    ...(mpc ? { mpc } : {}),
     async close() {
       closed = true
+      await mpc?.close()
       await signer?.close()
       if (onboard) await onboard.close()
       kms.requestFinish()

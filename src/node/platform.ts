@@ -8,6 +8,7 @@ import {
   createVerifier,
   type EvidenceVerifier,
   type Identity,
+  type SimulatedTrustAnchor,
 } from '../attestation/index.js'
 import { concatBytes, fromHex } from '../crypto/index.js'
 import type { Logger } from '../log.js'
@@ -15,6 +16,7 @@ import { collateralProviderFor } from '../net/index.js'
 import {
   createTeePlatform,
   loadOrCreateSimulatedVendor,
+  loadSimulatedTrustAnchor,
   provisionSimulatedMachine,
   SimulatedTee,
   type TeePlatform,
@@ -108,22 +110,24 @@ export async function createPlatform(cfg: Config, logger?: Logger): Promise<TeeP
   })
 }
 
-/** DER roots of the simulated vendors this node trusts (`[attestation] simulated_roots`, else its own vendor's). */
-export async function simulatedRootsFor(cfg: Config): Promise<Uint8Array[]> {
+/**
+ * The simulated vendors this node trusts (`[attestation] simulated_roots`: root CA files, each with the vendor's
+ * `collateral/` folder beside it), else its own vendor's. Verified by the DCAP verifier trusting those roots.
+ */
+export async function simulatedRootsFor(cfg: Config): Promise<SimulatedTrustAnchor[]> {
   if (cfg.attestation.simulated_roots.length > 0)
-    return cfg.attestation.simulated_roots.map((p) => {
-      const file = homePath(cfg, p)
-      let pem: string
-      try {
-        pem = readFileSync(file, 'utf8')
-      } catch {
-        throw new NodeError('NODE_CONFIG_INVALID', `[attestation] simulated_roots: cannot read ${file}`)
-      }
-      const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '')
-      return new Uint8Array(Buffer.from(b64, 'base64'))
-    })
+    return Promise.all(
+      cfg.attestation.simulated_roots.map(async (p) => {
+        const file = homePath(cfg, p)
+        try {
+          return await loadSimulatedTrustAnchor(file)
+        } catch {
+          throw new NodeError('NODE_CONFIG_INVALID', `[attestation] simulated_roots: cannot read ${file}`)
+        }
+      }),
+    )
   if (cfg.tee.platform !== 'simulated') return []
-  return [(await loadOrCreateSimulatedVendor(homePath(cfg, cfg.tee.simulated.vendor_dir))).rootCertDer]
+  return [await loadOrCreateSimulatedVendor(homePath(cfg, cfg.tee.simulated.vendor_dir))]
 }
 
 /** The evidence verifier this config asks for (simulated roots only when trusted; Nitro root pinned). */

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { CustosError } from '../errors.js'
+import { CustosError, httpErrorOf, jsonErrorBody } from '../errors.js'
 import type { RpcCall, RpcMethod, RpcPeer } from '../kms/index.js'
 import type { Logger } from '../log.js'
 import { checkHostHeader, isJsonContentType, NetError } from '../net/index.js'
@@ -107,9 +106,9 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
       try {
         checkHostHeader(c.req.header('host'), guard.listenHost)
       } catch (e) {
-        const err = e as NetError
-        opts.logger.info({ code: err.code, status: err.status }, 'request refused')
-        return c.json({ error: err.shortMessage, code: err.code }, err.status as 403)
+        const answer = httpErrorOf(e)
+        opts.logger.info({ code: answer.code, status: answer.status }, 'request refused')
+        return c.json(jsonErrorBody(answer), answer.status as 403)
       }
       await next()
     })
@@ -161,15 +160,11 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
         opts.logger.debug({ method: name }, 'client closed the connection before sending its request body')
         return c.body(null, 400)
       }
-      if (e instanceof CustosError) {
-        status = e.status >= 400 && e.status < 600 ? e.status : 400
-        opts.logger.info({ method: name, code: e.code, status }, 'rpc refused')
-        return c.json({ error: e.shortMessage, code: e.code }, status as 400)
-      }
-      status = 500
-      const errorId = randomUUID()
-      opts.logger.error({ method: name, errorId, err: (e as Error)?.message }, 'rpc failed')
-      return c.json({ error: 'internal error', error_id: errorId }, 500)
+      const answer = httpErrorOf(e)
+      status = answer.status
+      if (answer.errorId === undefined) opts.logger.info({ method: name, code: answer.code, status }, 'rpc refused')
+      else opts.logger.error({ method: name, errorId: answer.errorId, err: (e as Error)?.message }, 'rpc failed')
+      return c.json(jsonErrorBody(answer), status as 400)
     } finally {
       opts.metrics?.observeRpc(opts.service, method ? name : 'unknown', status, (performance.now() - started) / 1000)
     }
@@ -186,9 +181,9 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
       opts.logger.debug({ err: e.message }, 'client closed the connection mid-request')
       return c.body(null, 400)
     }
-    const errorId = randomUUID()
-    opts.logger.error({ errorId, err: e.message }, 'request failed')
-    return c.json({ error: 'internal error', error_id: errorId }, 500)
+    const answer = httpErrorOf(e)
+    opts.logger.error({ errorId: answer.errorId, code: answer.code, err: e.message }, 'request failed')
+    return c.json(jsonErrorBody(answer), answer.status as 500)
   })
   return app
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { filled as h, testIdentity } from '../../test/support/identity.js'
 import type { Identity } from '../attestation/index.js'
 import { buildStaticPolicy, serializeStaticPolicy, writeExamplePolicy } from './buildStaticPolicy.js'
 import { StaticPolicy } from './staticPolicy.js'
@@ -16,25 +17,18 @@ const tmp = () => {
   dirs.push(d)
   return d
 }
-const h = (n: number, b: number) => new Uint8Array(n).fill(b)
 const hex = (n: number, b: number) => Buffer.from(h(n, b)).toString('hex')
-const id = (over: Partial<Identity>): Identity => ({
-  platform: 'simulated',
-  tcbStatus: 'UpToDate',
-  advisoryIds: [],
-  debug: false,
-  mrAggregated: h(32, 0x10),
-  mrSystem: h(32, 0x11),
-  osImageHash: h(32, 0x12),
-  composeHash: h(32, 0x13),
-  appId: h(20, 0x14),
-  instanceId: new Uint8Array(0),
-  deviceId: h(32, 0x15),
-  keyProviderInfo: new Uint8Array(0),
-  reportData: h(64, 0),
-  measurements: {},
-  ...over,
-})
+const id = (over: Partial<Identity>): Identity =>
+  testIdentity({
+    mrAggregated: h(32, 0x10),
+    mrSystem: h(32, 0x11),
+    osImageHash: h(32, 0x12),
+    composeHash: h(32, 0x13),
+    appId: h(20, 0x14),
+    deviceId: h(32, 0x15),
+    reportData: h(64, 0),
+    ...over,
+  })
 
 describe('buildStaticPolicy / writeExamplePolicy', () => {
   const kms = [id({ deviceId: h(32, 0x21) }), id({ deviceId: h(32, 0x22) })]

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Identity } from '../attestation/index.js'
+import { codeOf } from '../../test/support/errors.js'
+import { filled as h, testIdentity } from '../../test/support/identity.js'
 import { memoryLogger } from '../log.js'
 import { createPolicy } from './createPolicy.js'
 import { DEV_POLICY_REASON } from './devPolicy.js'
@@ -12,32 +13,17 @@ const dirs: string[] = []
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
-const h = (n: number, b: number) => new Uint8Array(n).fill(b)
-const identity: Identity = {
+const identity = testIdentity({
   platform: 'nitro',
   tcbStatus: '',
-  advisoryIds: [],
   debug: true,
   mrAggregated: h(32, 1),
   mrSystem: h(32, 2),
   osImageHash: new Uint8Array(0),
   composeHash: h(32, 3),
-  appId: h(20, 4),
-  instanceId: new Uint8Array(0),
   deviceId: h(32, 5),
-  keyProviderInfo: new Uint8Array(0),
   reportData: h(64, 0),
-  measurements: {},
-}
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code
-  }
-  return undefined
-}
-
+})
 describe('createPolicy', () => {
   it('dev: allows everything, warns at creation, logs each decision', async () => {
     const logger = memoryLogger()

@@ -1,8 +1,7 @@
 import type { Identity } from '../attestation/index.js'
 import type { Logger } from '../log.js'
 import { nullLogger } from '../log.js'
-import { logDecision } from './logDecision.js'
-import { toBootInfo } from './toBootInfo.js'
+import { decidePolicy } from './decidePolicy.js'
 import type { Policy, PolicyDecision, PolicyInfo, PolicyRole } from './types.js'
 
 export const DEV_POLICY_REASON = 'dev policy: every request allowed (INSECURE)'
@@ -21,9 +20,11 @@ export class DevPolicy implements Policy {
   }
 
   async check(role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
-    const decision = { allowed: true, reason: DEV_POLICY_REASON, gatewayAppId: this.#gatewayAppId }
-    logDecision(this.#log, this.kind, role, toBootInfo(identity), decision)
-    return decision
+    return decidePolicy({ kind: this.kind, closed: false, logger: this.#log }, role, identity, () => ({
+      allowed: true,
+      reason: DEV_POLICY_REASON,
+      gatewayAppId: this.#gatewayAppId,
+    }))
   }
 
   async info(): Promise<PolicyInfo> {

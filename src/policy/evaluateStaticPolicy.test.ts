@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { filled as h, testIdentity } from '../../test/support/identity.js'
 import type { Identity } from '../attestation/index.js'
 import { DENY, evaluateStaticPolicy } from './evaluateStaticPolicy.js'
 import { validateStaticPolicy } from './staticPolicyConfig.js'
 import { toBootInfo } from './toBootInfo.js'
 import type { PolicyRole } from './types.js'
 
-const h = (n: number, b: number) => new Uint8Array(n).fill(b)
 const hex = (n: number, b: number) => Buffer.from(h(n, b)).toString('hex')
 
 const OS = 0x01
@@ -15,12 +15,9 @@ const APP = 0x04
 const COMPOSE = 0x05
 const APP_DEV = 0x06
 
-function identity(over: Partial<Identity> = {}): Identity {
-  return {
+const identity = (over: Partial<Identity> = {}): Identity =>
+  testIdentity({
     platform: 'tdx',
-    tcbStatus: 'UpToDate',
-    advisoryIds: [],
-    debug: false,
     mrAggregated: h(32, KMS_MR),
     mrSystem: h(32, 0x77),
     osImageHash: h(32, OS),
@@ -28,12 +25,9 @@ function identity(over: Partial<Identity> = {}): Identity {
     appId: h(20, APP),
     instanceId: h(20, 0x78),
     deviceId: h(32, KMS_DEV),
-    keyProviderInfo: new Uint8Array(0),
     reportData: h(64, 0),
-    measurements: {},
     ...over,
-  }
-}
+  })
 
 // Mixed case and 0x prefixes on purpose: comparison is case-insensitive, 0x optional.
 const config = validateStaticPolicy({
@@ -72,6 +66,16 @@ const cases: Array<{ name: string; role: PolicyRole; id: Partial<Identity>; allo
   { name: 'OS image empty', role: 'app', id: { osImageHash: new Uint8Array(0) }, allowed: false, reason: DENY.osImage },
   { name: 'aggregated MR', role: 'kms', id: { mrAggregated: h(32, 0x99) }, allowed: false, reason: DENY.mrAggregated },
   { name: 'KMS device', role: 'kms', id: { deviceId: h(32, 0x99) }, allowed: false, reason: DENY.kmsDevice },
+  // committee members (role mpc) are judged by the KMS node rules
+  { name: 'mpc member allowed', role: 'mpc', id: {}, allowed: true, reason: '' },
+  {
+    name: 'mpc: aggregated MR',
+    role: 'mpc',
+    id: { mrAggregated: h(32, 0x99) },
+    allowed: false,
+    reason: DENY.mrAggregated,
+  },
+  { name: 'mpc: device', role: 'mpc', id: { deviceId: h(32, 0x99) }, allowed: false, reason: DENY.kmsDevice },
   { name: 'app allowed', role: 'app', id: { deviceId: h(32, APP_DEV) }, allowed: true, reason: '' },
   {
     name: 'app not registered',

@@ -38,7 +38,7 @@ export function evaluateStaticPolicy(
   for (const id of boot.advisoryIds) if (!config.allowedAdvisoryIds.includes(id)) return deny(DENY.advisoryId)
   if (!has(config.osImages, boot.osImageHash)) return deny(DENY.osImage)
 
-  if (role === 'kms') {
+  if (role === 'kms' || role === 'mpc') {
     if (!has(config.kms.mrAggregated, boot.mrAggregated)) return deny(DENY.mrAggregated)
     if (!deviceAllowed(config.kms, boot.deviceId)) return deny(DENY.kmsDevice)
   } else if (role === 'app') {

@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Address, createPublicClient, custom, type Hex, type PublicClient, pad, parseEventLogs, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testIdentity } from '../../test/support/identity.js'
 import type { Identity } from '../attestation/index.js'
 import { appRegistry, confirmTx, custosKmsAbi } from '../chain/index.js'
 import { fromHex } from '../crypto/index.js'
@@ -20,25 +21,18 @@ let lc: LocalCustos
 let http: LocalEvmHttp
 let app: Address
 
-function identity(over: Partial<Identity> = {}): Identity {
-  return {
+const identity = (over: Partial<Identity> = {}): Identity =>
+  testIdentity({
     platform: 'tdx',
-    tcbStatus: 'UpToDate',
-    advisoryIds: [],
-    debug: false,
     mrAggregated: bytes(MR),
     mrSystem: new Uint8Array(32),
     osImageHash: bytes(OS),
     composeHash: bytes(COMPOSE),
     appId: bytes(app),
-    instanceId: new Uint8Array(0),
     deviceId: bytes(DEV),
-    keyProviderInfo: new Uint8Array(0),
     reportData: new Uint8Array(64),
-    measurements: {},
     ...over,
-  } as Identity
-}
+  })
 
 const send = (p: Promise<Hex>) => confirmTx(lc.evm.publicClient, p)
 const appAsOwner = () => appRegistry({ public: lc.evm.publicClient, wallet: lc.evm.wallets[0]! }, app)

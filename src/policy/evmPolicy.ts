@@ -12,12 +12,11 @@ import {
 } from '../chain/index.js'
 import type { Logger } from '../log.js'
 import { nullLogger } from '../log.js'
+import { decidePolicy, deny } from './decidePolicy.js'
 import { PolicyError } from './errors.js'
 import { type CommitteeEvent, readCommittee } from './evmCommitteeWatcher.js'
 import { followCommittee } from './evmFollowCommittee.js'
 import { createEvmRpc, EVM_DEFAULT_TIMEOUT_MS } from './evmRpc.js'
-import { logDecision } from './logDecision.js'
-import { toBootInfo } from './toBootInfo.js'
 import type { Policy, PolicyDecision, PolicyInfo, PolicyRole } from './types.js'
 
 /** Every deny caused by the chain backend (not by the contracts) starts with this. */
@@ -117,22 +116,15 @@ export class EvmPolicy implements Policy {
   }
 
   async check(role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
-    const boot = toBootInfo(identity)
-    let decision: PolicyDecision
-    if (this.#closed) decision = { allowed: false, reason: 'policy closed', gatewayAppId: '' }
-    else if (role !== 'app' && role !== 'kms')
-      decision = { allowed: false, reason: `unknown role ${String(role)}`, gatewayAppId: '' }
-    else {
-      let tuple: AppBootInfo | undefined
+    return decidePolicy({ kind: this.kind, closed: this.#closed, logger: this.#log }, role, identity, (r, boot) => {
+      let tuple: AppBootInfo
       try {
         tuple = toAppBootInfo(boot)
       } catch (e) {
-        decision = { allowed: false, reason: `invalid boot info: ${(e as Error).message}`, gatewayAppId: '' }
+        return deny(`invalid boot info: ${(e as Error).message}`)
       }
-      if (tuple) decision = await this.#decide(role, tuple)
-    }
-    logDecision(this.#log, this.kind, role, boot, decision!)
-    return decision!
+      return this.#decide(r, tuple)
+    })
   }
 
   /** dstack `GET /` info from the chain. Throws POLICY_AUTH_UNAVAILABLE (with the reason) when it cannot answer. */
@@ -191,7 +183,7 @@ export class EvmPolicy implements Policy {
       }
       return decision
     } catch (e) {
-      return { allowed: false, reason: this.#failure(e, role), gatewayAppId: '' }
+      return deny(this.#failure(e, role))
     }
   }
 

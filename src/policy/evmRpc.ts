@@ -1,7 +1,7 @@
 import { type Chain, createPublicClient, http, type PublicClient, type Transport } from 'viem'
 import { localChain } from '../chain/index.js'
+import { parseServiceUrl } from '../net/index.js'
 import { PolicyError } from './errors.js'
-import { redactUrl } from './webhookUrl.js'
 
 export const EVM_DEFAULT_TIMEOUT_MS = 5000
 
@@ -17,28 +17,19 @@ export interface EvmRpc {
  * with credentials). Makes no request; throws POLICY_BAD_CONFIG for a URL that is not http(s).
  */
 export function createEvmRpc(rpcUrl: string, chainId: number, timeoutMs = EVM_DEFAULT_TIMEOUT_MS): EvmRpc {
-  let u: URL
-  try {
-    u = new URL(rpcUrl)
-  } catch {
-    throw new PolicyError(
-      'POLICY_BAD_CONFIG',
-      'the evm policy RPC URL is not a valid URL: expected http(s)://host:port/',
-    )
-  }
-  const redactedUrl = redactUrl(u)
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new PolicyError('POLICY_BAD_CONFIG', `the evm policy RPC URL ${redactedUrl} must use http:// or https://`)
-  let authorization: string | undefined
-  if (u.username !== '' || u.password !== '') {
-    const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`
-    authorization = `Basic ${Buffer.from(creds, 'utf8').toString('base64')}`
-    u.username = ''
-    u.password = ''
-  }
+  const {
+    base,
+    authorization,
+    redacted: redactedUrl,
+  } = parseServiceUrl(rpcUrl, {
+    what: 'the evm policy RPC URL',
+    protocols: ['http:', 'https:'],
+    expected: 'http(s)://host:port/',
+    fail: (message) => new PolicyError('POLICY_BAD_CONFIG', message),
+  })
   const client = createPublicClient({
     chain: localChain(chainId, redactedUrl),
-    transport: http(u.toString(), {
+    transport: http(base.toString(), {
       retryCount: 0,
       timeout: timeoutMs,
       ...(authorization ? { fetchOptions: { headers: { authorization } } } : {}),

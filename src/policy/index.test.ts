@@ -26,7 +26,6 @@ describe('policy public surface', () => {
         'bootInfoFromRequest',
         'createAuthApp',
         'identityFromBootInfo',
-        'redactUrl',
         'DEV_POLICY_REASON',
         'DevPolicy',
         'PolicyError',

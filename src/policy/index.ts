@@ -56,4 +56,3 @@ export {
   WEBHOOK_UNAVAILABLE,
   WebhookPolicy,
 } from './webhookPolicy.js'
-export { redactUrl } from './webhookUrl.js'

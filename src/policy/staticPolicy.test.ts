@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Identity } from '../attestation/index.js'
+import { filled as h, testIdentity as identity } from '../../test/support/identity.js'
 import { memoryLogger } from '../log.js'
 import { DENY } from './evaluateStaticPolicy.js'
 import { StaticPolicy } from './staticPolicy.js'
@@ -17,28 +17,7 @@ const tmp = () => {
   dirs.push(d)
   return d
 }
-const h = (n: number, b: number) => new Uint8Array(n).fill(b)
 const hex = (n: number, b: number) => Buffer.from(h(n, b)).toString('hex')
-
-function identity(over: Partial<Identity> = {}): Identity {
-  return {
-    platform: 'simulated',
-    tcbStatus: 'UpToDate',
-    advisoryIds: [],
-    debug: false,
-    mrAggregated: h(32, 2),
-    mrSystem: h(32, 7),
-    osImageHash: h(32, 1),
-    composeHash: h(32, 5),
-    appId: h(20, 4),
-    instanceId: new Uint8Array(0),
-    deviceId: h(32, 3),
-    keyProviderInfo: new Uint8Array(0),
-    reportData: h(64, 0xee),
-    measurements: {},
-    ...over,
-  }
-}
 
 const policyJson = (composeHashes: string[]) =>
   JSON.stringify({

@@ -2,16 +2,15 @@ import { readFileSync } from 'node:fs'
 import type { Identity } from '../attestation/index.js'
 import type { Logger } from '../log.js'
 import { nullLogger } from '../log.js'
+import { decidePolicy, deny } from './decidePolicy.js'
 import { PolicyError } from './errors.js'
 import { evaluateStaticPolicy } from './evaluateStaticPolicy.js'
-import { logDecision } from './logDecision.js'
 import {
   type PolicyFileFormat,
   parseStaticPolicy,
   policyFormatOf,
   type StaticPolicyConfig,
 } from './staticPolicyConfig.js'
-import { toBootInfo } from './toBootInfo.js'
 import type { Policy, PolicyDecision, PolicyInfo, PolicyRole } from './types.js'
 
 export interface StaticPolicyOptions {
@@ -95,20 +94,12 @@ export class StaticPolicy implements Policy {
 
   async check(role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
     this.#refresh()
-    const boot = toBootInfo(identity)
     const s = this.#state
-    let decision: PolicyDecision
-    if (this.#closed) decision = { allowed: false, reason: 'policy closed', gatewayAppId: '' }
-    else if (!s.valid)
-      decision = {
-        allowed: false,
-        reason: `policy file invalid: ${this.file}: ${s.error}`,
-        gatewayAppId: '',
-        unavailable: true,
-      }
-    else decision = evaluateStaticPolicy(s.config, role, boot)
-    logDecision(this.#log, this.kind, role, boot, decision)
-    return decision
+    return decidePolicy({ kind: this.kind, closed: this.#closed, logger: this.#log }, role, identity, (r, boot) =>
+      s.valid
+        ? evaluateStaticPolicy(s.config, r, boot)
+        : deny(`policy file invalid: ${this.file}: ${s.error}`, { unavailable: true }),
+    )
   }
 
   async info(): Promise<PolicyInfo> {

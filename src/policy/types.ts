@@ -1,7 +1,11 @@
 import type { Identity } from '../attestation/index.js'
 
-/** Who is asking: an app workload for its keys, or a KMS peer for replication (dstack bootAuth/app|kms). */
-export type PolicyRole = 'app' | 'kms'
+/**
+ * Who is asking: an app workload for its keys, a KMS peer for replication (dstack bootAuth/app|kms), or a
+ * threshold-committee member (`mpc`). Node roles (`kms`, `mpc`) are judged by the same rules: the KMS
+ * measurements and devices of a static policy, `isKmsAllowed` on chain, `bootAuth/kms` of a webhook.
+ */
+export type PolicyRole = 'app' | 'kms' | 'mpc'
 
 export interface PolicyDecision {
   allowed: boolean

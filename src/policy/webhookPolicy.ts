@@ -2,9 +2,8 @@ import { z } from 'zod'
 import type { Identity } from '../attestation/index.js'
 import type { Logger } from '../log.js'
 import { nullLogger } from '../log.js'
+import { decidePolicy, deny } from './decidePolicy.js'
 import { PolicyError } from './errors.js'
-import { logDecision } from './logDecision.js'
-import { toBootInfo } from './toBootInfo.js'
 import type { Policy, PolicyDecision, PolicyInfo, PolicyRole } from './types.js'
 import { callWebhook, describeFetchError } from './webhookHttp.js'
 import { joinWebhookUrl, parseWebhookUrl, type WebhookUrl } from './webhookUrl.js'
@@ -66,27 +65,25 @@ export class WebhookPolicy implements Policy {
   }
 
   async check(role: PolicyRole, identity: Identity): Promise<PolicyDecision> {
-    const boot = toBootInfo(identity)
-    let decision: PolicyDecision
-    if (this.#closed) decision = { allowed: false, reason: 'policy closed', gatewayAppId: '' }
-    else if (role !== 'app' && role !== 'kms')
-      decision = { allowed: false, reason: `unknown role ${String(role)}`, gatewayAppId: '' }
-    else {
-      try {
-        const r = await callWebhook(
-          joinWebhookUrl(this.#url.base, role === 'app' ? 'bootAuth/app' : 'bootAuth/kms'),
-          { method: 'POST', body: boot, authorization: this.#url.authorization, timeoutMs: this.#timeoutMs },
-          BootAuthResponseSchema,
-        )
-        decision = { allowed: r.isAllowed === true, reason: r.reason, gatewayAppId: r.gatewayAppId }
-      } catch (e) {
-        const cause = describeFetchError(e, this.#timeoutMs)
-        this.#log.error({ policy: this.kind, role, url: this.#url.redacted, cause }, WEBHOOK_UNAVAILABLE)
-        decision = { allowed: false, reason: `${WEBHOOK_UNAVAILABLE}: ${cause}`, gatewayAppId: '' }
-      }
-    }
-    logDecision(this.#log, this.kind, role, boot, decision)
-    return decision
+    return decidePolicy(
+      { kind: this.kind, closed: this.#closed, logger: this.#log },
+      role,
+      identity,
+      async (r, boot) => {
+        try {
+          const a = await callWebhook(
+            joinWebhookUrl(this.#url.base, r === 'app' ? 'bootAuth/app' : 'bootAuth/kms'),
+            { method: 'POST', body: boot, authorization: this.#url.authorization, timeoutMs: this.#timeoutMs },
+            BootAuthResponseSchema,
+          )
+          return { allowed: a.isAllowed === true, reason: a.reason, gatewayAppId: a.gatewayAppId }
+        } catch (e) {
+          const cause = describeFetchError(e, this.#timeoutMs)
+          this.#log.error({ policy: this.kind, role: r, url: this.#url.redacted, cause }, WEBHOOK_UNAVAILABLE)
+          return deny(`${WEBHOOK_UNAVAILABLE}: ${cause}`)
+        }
+      },
+    )
   }
 
   /** `GET <url>`. Throws POLICY_AUTH_UNAVAILABLE (with the short cause) when the answer is missing or malformed. */

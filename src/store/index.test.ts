@@ -5,6 +5,12 @@ describe('store public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(store).sort()).toEqual(
       [
+        'CommitteeStoreError',
+        'EpochStateStore',
+        'NONCE_DOMAIN',
+        'NonceStore',
+        'ShareStore',
+        'openCommitteeStore',
         'MAX_RECORD_CHARS',
         'MAX_SECRET_BYTES',
         'RecordStore',

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../test/support/errors.js'
 import { type Migration, migrate } from './migrate.js'
 import { openDatabase } from './openDatabase.js'
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code
-  }
-  return undefined
-}
 
 function steps(log: string[]): Migration[] {
   const step = (id: number, name: string, sql: string): Migration => ({

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { codeOf } from '../../test/support/errors.js'
 import { SecretBytes } from '../crypto/index.js'
 import { memoryLogger } from '../log.js'
 import { openDatabase } from './openDatabase.js'
@@ -26,15 +27,6 @@ const storeAt = (dataDir: string, key: SecretBytes, extra: { logger?: ReturnType
   open.push(s)
   return s
 }
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code
-  }
-  return undefined
-}
-
 describe('openDatabase', () => {
   it('creates the parent dir 0700 and the file 0600, WAL, FULL, foreign keys', () => {
     const base = tmp()

@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../test/support/errors.js'
 import { SecretBytes } from '../crypto/index.js'
 import { SEAL_VERSION, seal, secretAad, unseal } from './seal.js'
 
 const key = () => new SecretBytes(new Uint8Array(randomBytes(32)))
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code
-  }
-  return undefined
-}
-
 describe('seal / unseal (AES-256-GCM)', () => {
   const k = key()
   const aad = secretAad('kms/root-ca-key')

@@ -29,7 +29,7 @@ export interface TeeConfig {
   /** `[tee] platform` */
   driver: TeeDriver | (string & {})
   simulated?: {
-    /** holds INSECURE-simulated-root-ca.key + simulated-root-ca.pem */
+    /** the simulated vendor: INSECURE-*.key files, its root / PCK CA / TCB signing certificates, collateral/ */
     vendorDir: string
     /** holds the machine's PCK cert/key, PPID, attestation key and sealing secret */
     machineDir: string

@@ -36,7 +36,9 @@ export type { SimulatedVendor } from './simulatedVendor.js'
 export {
   createSimulatedVendorInMemory,
   loadOrCreateSimulatedVendor,
+  loadSimulatedTrustAnchor,
   VENDOR_CERT_FILE,
+  VENDOR_FILES,
   VENDOR_KEY_FILE,
 } from './simulatedVendor.js'
 export type { ResolvedWorkload, SimulatedWorkloadOptions } from './simulatedWorkload.js'

@@ -1,21 +1,32 @@
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  AttestationError,
+  createSimulatedRootCa,
   createVerifier,
+  DcapError,
   decodeVersionedAttestation,
   encodeVersionedAttestation,
+  parseQuote,
   readSimulatedPck,
+  SIMULATED_FMSPC,
+  simulatedFmspc,
 } from '../attestation/index.js'
 import { toHex, utf8ToBytes } from '../crypto/index.js'
 import { createTeePlatform } from './createTeePlatform.js'
 import { TeeError } from './errors.js'
 import { SimulatedTee } from './simulated.js'
+import { derToPemText, newP256Key } from './simulatedFiles.js'
 import { MACHINE_FILES, provisionSimulatedMachine, provisionSimulatedMachineInMemory } from './simulatedMachine.js'
-import { createSimulatedVendorInMemory, loadOrCreateSimulatedVendor, VENDOR_KEY_FILE } from './simulatedVendor.js'
+import {
+  createSimulatedVendorInMemory,
+  loadOrCreateSimulatedVendor,
+  loadSimulatedTrustAnchor,
+  VENDOR_FILES,
+  VENDOR_KEY_FILE,
+} from './simulatedVendor.js'
 
 const now = () => Math.floor(Date.now() / 1000)
 const osImageHash = 'ab'.repeat(32)
@@ -49,7 +60,7 @@ describe('SimulatedTee (in memory)', () => {
       'system-ready',
     ])
     expect(JSON.parse(att.config)).toEqual({ os_image_hash: osImageHash })
-    const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+    const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
     const id = await verifier.verify(att, { now: now(), expectedReportData: rd(7) })
     const composeHash = sha256(utf8ToBytes(appCompose))
     expect(toHex(id.composeHash)).toBe(toHex(composeHash))
@@ -78,15 +89,15 @@ describe('SimulatedTee (in memory)', () => {
       },
     })
     const att = await tee.attest(rd(1))
-    const lax = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer], allowDebug: true })
+    const lax = createVerifier({ trustSimulated: true, simulatedRoots: [vendor], allowDebug: true })
     const id = await lax.verify(att, { now: now() })
     expect(id.appId).toEqual(appId)
     expect(id.composeHash).toEqual(composeHash)
     expect(id.instanceId).toHaveLength(0)
     expect(new TextDecoder().decode(id.keyProviderInfo)).toBe('{"name":"none"}')
     expect(id.debug).toBe(true)
-    const strict = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
-    await expect(strict.verify(att, { now: now() })).rejects.toMatchObject({ code: 'ATTESTATION_DEBUG' })
+    const strict = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
+    await expect(strict.verify(att, { now: now() })).rejects.toMatchObject({ code: 'DCAP_DEBUG' })
   })
 
   it('app events after system-ready change RTMR3 but not identity fields, and still verify', async () => {
@@ -94,7 +105,7 @@ describe('SimulatedTee (in memory)', () => {
     const machine = await provisionSimulatedMachineInMemory({ vendor })
     const tee = new SimulatedTee({ machine, workload: { osImageHash } })
     const before = await tee.attest(rd(0))
-    const v = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+    const v = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
     const id1 = await v.verify(before, { now: now() })
     tee.emitEvent('app-id', new Uint8Array(20).fill(0xee))
     const id2 = await v.verify(await tee.attest(rd(0)), { now: now() })
@@ -117,10 +128,10 @@ describe('SimulatedTee (in memory)', () => {
       machine: await provisionSimulatedMachineInMemory({ vendor: a }),
       workload: { osImageHash },
     })
-    const v = createVerifier({ trustSimulated: true, simulatedRoots: [b.rootCertDer] })
+    const v = createVerifier({ trustSimulated: true, simulatedRoots: [b] })
     const err = await v.verify(await tee.attest(rd(0)), { now: now() }).catch((e) => e)
-    expect(err).toBeInstanceOf(AttestationError)
-    expect(err.code).toBe('ATTESTATION_UNTRUSTED_ROOT')
+    expect(err).toBeInstanceOf(DcapError)
+    expect(err.code).toBe('DCAP_UNTRUSTED_ROOT')
   })
 })
 
@@ -171,13 +182,82 @@ describe('simulated vendor and machine files', () => {
 
     // asking for another TCB verdict re-issues the PCK with the same key and PPID
     const m3 = await provisionSimulatedMachine({ vendor: v2, dir: mdir, tcbStatus: 'Revoked' })
-    expect(readSimulatedPck(m3.pckCertDer).tcb.tcbStatus).toBe('Revoked')
+    const revoked = simulatedFmspc({ tcbStatus: 'Revoked', advisoryIds: [] })
+    expect(readSimulatedPck(m3.pckCertDer)?.fmspc).toEqual(revoked)
     expect(m3.pckKey.expose()).toEqual(m1.pckKey.expose())
+    // the vendor issued collateral (TCB Info) for that FMSPC beside its root
+    expect((await readdir(join(vdir, VENDOR_FILES.collateralDir))).sort()).toEqual(
+      [`${toHex(SIMULATED_FMSPC).toUpperCase()}.json`, `${toHex(revoked).toUpperCase()}.json`].sort(),
+    )
     const tee = new SimulatedTee({ machine: m3, workload: { osImageHash } })
-    const v = createVerifier({ trustSimulated: true, simulatedRoots: [v1.rootCertDer] })
+    const v = createVerifier({ trustSimulated: true, simulatedRoots: [v1] })
     await expect(v.verify(await tee.attest(rd(0)), { now: now() })).rejects.toMatchObject({
-      code: 'ATTESTATION_TCB_REVOKED',
+      code: 'DCAP_TCB_REVOKED',
     })
+    // an OutOfDate machine with advisories verifies, reporting both from the vendor's TCB Info
+    const m4 = await provisionSimulatedMachine({
+      vendor: v2,
+      dir: mdir,
+      tcbStatus: 'OutOfDate',
+      advisoryIds: ['INTEL-SA-00615'],
+    })
+    const id4 = await v.verify(await new SimulatedTee({ machine: m4, workload: { osImageHash } }).attest(rd(0)), {
+      now: now(),
+    })
+    expect([id4.tcbStatus, id4.advisoryIds]).toEqual(['OutOfDate', ['INTEL-SA-00615']])
+    expect(id4.deviceId).toEqual(sha256(m1.ppid))
+    // a node trusting the vendor by its root file reads the collateral folder beside it (no keys)
+    const anchor = await loadSimulatedTrustAnchor(join(vdir, VENDOR_FILES.rootCert))
+    const byFile = createVerifier({ trustSimulated: true, simulatedRoots: [anchor] })
+    expect((await byFile.verify(await tee.attest(rd(0)), { now: now() }).catch((e) => e)).code).toBe('DCAP_TCB_REVOKED')
+    expect(
+      (
+        await byFile.verify(await new SimulatedTee({ machine: m4, workload: { osImageHash } }).attest(rd(1)), {
+          now: now(),
+        })
+      ).tcbStatus,
+    ).toBe('OutOfDate')
+  })
+
+  it('a vendor and machine made before the Intel-shaped PKI are completed on load (same root, key, PPID)', async () => {
+    // the old layout: a root key + certificate only, and a PCK issued by the root itself
+    const vdir = join(dir, 'vendor-old')
+    const mdir = join(dir, 'machine-old')
+    await mkdir(vdir, { recursive: true, mode: 0o700 })
+    const rootKey = newP256Key()
+    const rootDer = await createSimulatedRootCa({ key: rootKey, notBefore: new Date(Date.now() - 86_400_000) })
+    await writeFile(join(vdir, VENDOR_FILES.rootKey), rootKey.expose(), { mode: 0o600 })
+    await writeFile(join(vdir, VENDOR_FILES.rootCert), derToPemText(rootDer))
+    const legacy = await loadOrCreateSimulatedVendor(join(dir, 'vendor-tmp'))
+    const m0 = await provisionSimulatedMachine({ vendor: legacy, dir: mdir })
+    // (m0's PCK was issued under another vendor: the loader must re-issue it under this one's PCK CA)
+    const v = await loadOrCreateSimulatedVendor(vdir)
+    expect(v.rootCertDer).toEqual(rootDer)
+    for (const f of [VENDOR_FILES.pckCaKey, VENDOR_FILES.tcbSigningKey])
+      expect((await stat(join(vdir, f))).mode & 0o777).toBe(0o600)
+    for (const f of [VENDOR_FILES.pckCaCert, VENDOR_FILES.tcbSigningCert])
+      expect(await readFile(join(vdir, f), 'utf8')).toContain('BEGIN CERTIFICATE')
+    const m = await provisionSimulatedMachine({ vendor: v, dir: mdir })
+    expect(m.ppid).toEqual(m0.ppid)
+    expect(m.pckKey.expose()).toEqual(m0.pckKey.expose())
+    expect(m.pckCertDer).not.toEqual(m0.pckCertDer)
+    const tee = new SimulatedTee({ machine: m, workload: { osImageHash } })
+    const att = await tee.attest(rd(0))
+    if (att.quote.type !== 'tdx') throw new Error('tdx expected')
+    expect(parseQuote(att.quote.quote).pckChainDer).toEqual([m.pckCertDer, v.pckCaCertDer, rootDer])
+    const id = await createVerifier({ trustSimulated: true, simulatedRoots: [v] }).verify(att, { now: now() })
+    expect([id.platform, id.tcbStatus]).toEqual(['simulated', 'UpToDate'])
+    // loading again changes nothing
+    const again = await loadOrCreateSimulatedVendor(vdir)
+    expect([again.pckCaCertDer, again.tcbSigningCertDer]).toEqual([v.pckCaCertDer, v.tcbSigningCertDer])
+  })
+
+  it('concurrent loads of one new vendor directory agree on its keys', async () => {
+    const vdir = join(dir, 'vendor-race')
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => loadOrCreateSimulatedVendor(vdir)))
+    expect(b!.rootCertDer).toEqual(a!.rootCertDer)
+    expect(c!.pckCaCertDer).toEqual(a!.pckCaCertDer)
+    expect(c!.tcbSigningKey.expose()).toEqual(a!.tcbSigningKey.expose())
   })
 
   it('refuses a group-readable key file', async () => {
@@ -210,7 +290,7 @@ describe('boot-time vs runtime MR (VerifyOptions.bootTimeMr)', () => {
     const vendor = await createSimulatedVendorInMemory()
     const machine = await provisionSimulatedMachineInMemory({ vendor })
     const tee = new SimulatedTee({ machine, workload: { osImageHash, instanceId: new Uint8Array(20).fill(9) } })
-    const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+    const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
     const before = await verifier.verify(await tee.attest(rd(1)), { now: now() })
     tee.emitEvent('app-started', Uint8Array.of(1, 2, 3))
     const att = await tee.attest(rd(2))

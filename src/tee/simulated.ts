@@ -31,8 +31,9 @@ export interface SimulatedTeeOptions {
 }
 
 /**
- * The INSECURE simulated TEE driver: produces TDX-v4-layout quotes signed by the simulated vendor PKI, with
- * the dstack runtime event log of the configured workload. For laptops and CI only.
+ * The INSECURE simulated TEE driver: produces TDX-v4-layout quotes under the simulated vendor's Intel-shaped PKI
+ * (verified by the DCAP verifier trusting that vendor's root), with the dstack runtime event log of the configured
+ * workload. For laptops and CI only.
  */
 export class SimulatedTee implements TeePlatform {
   readonly driver = 'simulated'
@@ -92,7 +93,7 @@ export class SimulatedTee implements TeePlatform {
     const quote = buildSimulatedQuote({
       pckKey: m.pckKey,
       attestationKey: m.attestationKey,
-      certChainDer: [m.pckCertDer, m.vendorRootCertDer],
+      certChainDer: [m.pckCertDer, m.pckCaCertDer, m.vendorRootCertDer],
       osImageHash: this.workload.osImageHash,
       runtimeEvents,
       reportData,

@@ -1,4 +1,5 @@
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { generateKeyPairSync } from 'node:crypto'
+import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { SecretBytes } from '../crypto/index.js'
 import { TeeError } from './errors.js'
 
@@ -10,6 +11,13 @@ export async function writeSecretFile(path: string, bytes: Uint8Array): Promise<
 
 export async function writePublicFile(path: string, text: string): Promise<void> {
   await writeFile(path, text, { mode: 0o644, flag: 'wx' })
+}
+
+/** Replace (or create) a public file atomically: readers see the old or the new text, never a half-written one. */
+export async function replacePublicFile(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
+  await writeFile(tmp, text, { mode: 0o644 })
+  await rename(tmp, path)
 }
 
 export async function readSecretFile(path: string, len?: number): Promise<SecretBytes> {
@@ -26,6 +34,27 @@ export async function readSecretFile(path: string, len?: number): Promise<Secret
   if (len !== undefined && bytes.length !== len)
     throw new TeeError('TEE_SIMULATED_FILES', `${path} must hold exactly ${len} bytes, found ${bytes.length}`)
   return new SecretBytes(new Uint8Array(bytes))
+}
+
+/** A fresh P-256 private scalar (32 bytes) from OpenSSL. */
+export function newP256Key(): SecretBytes {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })
+  return new SecretBytes(new Uint8Array(Buffer.from(jwk.d as string, 'base64url')))
+}
+
+/** The P-256 key in `path` (0600), created on first use; a concurrent creator's key wins. */
+export async function loadOrCreateKeyFile(path: string): Promise<SecretBytes> {
+  try {
+    await writeSecretFile(path, newP256Key().expose())
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+  }
+  return readSecretFile(path, 32)
+}
+
+export function derToPemText(der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64')
+  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`
 }
 
 export async function readPem(path: string): Promise<Uint8Array> {

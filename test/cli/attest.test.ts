@@ -1,19 +1,19 @@
 /** `custos attest` / `custos attest verify`, run in-process on a fresh commander program. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Command } from 'commander'
 import { afterAll, describe, expect, it } from 'vitest'
-import { encodeVersionedAttestation } from '../../src/attestation/index.js'
+import { encodeVersionedAttestation, SIMULATED_FMSPC } from '../../src/attestation/index.js'
 import { registerAttestCommand } from '../../src/cli/attestCommand.js'
 import { toHex } from '../../src/crypto/index.js'
-import { startFakePcs, vectorCollateral } from '../../src/net/pccs/pccsTestServer.js'
 import {
   createSimulatedVendorInMemory,
   detectPlatform,
   provisionSimulatedMachineInMemory,
   SimulatedTee,
 } from '../../src/tee/index.js'
+import { startFakePcs, vectorCollateral } from '../support/pccs.js'
 
 const V = resolve(import.meta.dirname, '../../../shared/vectors')
 const dirs: string[] = []
@@ -221,6 +221,10 @@ describe('custos attest verify (shared vectors, pinned times)', () => {
       toHex(encodeVersionedAttestation(await tee.attest(new Uint8Array(64).fill(1)))),
     )
     writeFileSync(join(dir, 'root.pem'), vendor.rootCertPem)
+    // the vendor's collateral travels beside its root (collateral/<FMSPC>.json), as in a vendor directory
+    const fmspc = toHex(SIMULATED_FMSPC).toUpperCase()
+    mkdirSync(join(dir, 'collateral'))
+    writeFileSync(join(dir, 'collateral', `${fmspc}.json`), JSON.stringify(vendor.collateralFor(fmspc)))
     const now = String(Math.floor(Date.now() / 1000))
     const ok = await json(
       'attest',
@@ -234,6 +238,35 @@ describe('custos attest verify (shared vectors, pinned times)', () => {
     )
     expect(ok.out).toMatchObject({ ok: true, platform: 'simulated', format: 'dstack-attestation' })
     expect(ok.out.identity?.['compose_hash']).toMatch(/^[0-9a-f]{64}$/)
+    // without the vendor's collateral the chain cannot be judged: named as such
+    const bare = temp()
+    writeFileSync(join(bare, 'root.pem'), vendor.rootCertPem)
+    const noCol = await json(
+      'attest',
+      'verify',
+      '--quote',
+      join(dir, 'evidence.hex'),
+      '--now',
+      now,
+      '--simulated-root',
+      join(bare, 'root.pem'),
+    )
+    expect(noCol.out).toMatchObject({ ok: false, platform: 'simulated', error: { code: 'DCAP_COLLATERAL_MISSING' } })
+    // … and a --collateral file stands in for the folder
+    writeFileSync(join(bare, 'col.json'), JSON.stringify(vendor.collateralFor(fmspc)))
+    const withFile = await json(
+      'attest',
+      'verify',
+      '--quote',
+      join(dir, 'evidence.hex'),
+      '--now',
+      now,
+      '--simulated-root',
+      join(bare, 'root.pem'),
+      '--collateral',
+      join(bare, 'col.json'),
+    )
+    expect(withFile.out).toMatchObject({ ok: true, platform: 'simulated' })
     const refused = await json('attest', 'verify', '--quote', join(dir, 'evidence.hex'), '--now', now)
     expect(refused.code).toBe(1)
     expect(refused.out).toMatchObject({ platform: 'simulated', error: { code: 'ATTESTATION_SIMULATED_NOT_TRUSTED' } })

@@ -84,8 +84,8 @@ describe('npm run build (dist/)', () => {
     const js = jsFiles(dist)
     expect(js).toContain(join('cli', 'main.js'))
     expect(js).toContain(join('devchain', 'index.js'))
-    // tests, the contract-test kit and the abis.ts generator belong to a checkout, not to a build
-    const devOnly = [join('devchain', 'testKit.js'), join('devchain', 'generateAbis.js')]
+    // tests and the abis.ts generator belong to a checkout, not to a build (test helpers live in test/support/)
+    const devOnly = [join('devchain', 'generateAbis.js')]
     expect(js.filter((f) => f.endsWith('.test.js') || devOnly.includes(f))).toEqual([])
     for (const f of js) expect(existsSync(join(dist, `${f}.map`)), f).toBe(true)
     expect(readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts'))).toEqual([])

@@ -13,9 +13,8 @@ import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KmsTrust, startAppAgent } from '../../src/agent/index.js'
-import { toHex } from '../../src/crypto/index.js'
-import { deriveAppK256Key } from '../../src/kms/crypto/index.js'
-import { createAttestedCert, createRootCaCert, randomScalar } from '../../src/kms/index.js'
+import { deriveAppK256Key, toHex } from '../../src/crypto/index.js'
+import { createAttestedCert, createRootCaCert, type GetAppKeyResponse, randomScalar } from '../../src/kms/index.js'
 import { nullLogger } from '../../src/log.js'
 import { tlsServerOptions } from '../../src/net/index.js'
 import {
@@ -73,9 +72,10 @@ async function startFakeKms(): Promise<{ server: Server; url: string }> {
     env_crypt_key: 'ee'.repeat(32),
     k256_key: toHex(app.key),
     k256_signature: toHex(app.signature),
+    tproxy_app_id: 'evil',
     gateway_app_id: 'evil',
     os_image_hash: '',
-  })
+  } satisfies GetAppKeyResponse)
   const server = createServer(
     tlsServerOptions({ certPem: tls.certPem, keyPem: tls.keyPem, requestClientCert: true }),
     (req, res) => {

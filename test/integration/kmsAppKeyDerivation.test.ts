@@ -2,7 +2,7 @@
  * `GetAppKey` over the wire, checked against an INDEPENDENT derivation (issue 20 item 3). The keys a devnet
  * node releases to the demo app are recomputed from the node's root keys (read through the sealed store, as
  * the node reads them) with node:crypto only — `hkdfSync`, OpenSSL's P-256 / secp256k1 arithmetic and PKCS#8
- * export, `createHmac` for RFC 6979 — following dstack-kms.md §3.2–§3.4, never our `src/kms/crypto` code.
+ * export, `createHmac` for RFC 6979 — following dstack-kms.md §3.2–§3.4, never our `src/crypto/dstack` code.
  * The reference implementation itself is pinned to the dstack vectors first (kdf.rs, kms/src/crypto.rs).
  */
 import { createECDH, createHash, createHmac, createPrivateKey, hkdfSync, X509Certificate } from 'node:crypto'
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { GetAppKeyResponse } from '../../src/kms/index.js'
 import { nullLogger } from '../../src/log.js'
 import { type Config, callKmsAsWorkload, loadConfig, startDevnet } from '../../src/node/index.js'
 import { kmsStorage } from '../../src/node/kmsStorage.js'
@@ -122,16 +123,8 @@ function deriveAppK256(rootK256: Uint8Array, appId: Uint8Array) {
 
 // ---- the devnet -------------------------------------------------------------------------------------------
 
-interface AppKeyResponse {
-  ca_cert: string
-  disk_crypt_key: string
-  env_crypt_key: string
-  k256_key: string
-  k256_signature: string
-}
-
 let home: string
-const replies: AppKeyResponse[] = []
+const replies: GetAppKeyResponse[] = []
 const metaK256: string[] = []
 const roots: { ca: Uint8Array; k256: Uint8Array }[] = []
 let appId: Uint8Array
@@ -149,7 +142,7 @@ beforeAll(async () => {
     for (const url of net.urls) {
       const r = await callKmsAsWorkload({ config: app, kmsUrl: url, method: 'GetAppKey', body: { api_version: 1 } })
       expect(r.status).toBe(200)
-      replies.push(r.body as AppKeyResponse)
+      replies.push(r.body as GetAppKeyResponse)
       const meta = await callKmsAsWorkload({ config: app, kmsUrl: url, method: 'GetMeta' })
       expect(meta.status).toBe(200)
       metaK256.push((meta.body as { k256_pubkey: string }).k256_pubkey)

@@ -7,23 +7,22 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, encodeVersionedAttestation } from '../../src/attestation/index.js'
-import { exportPkcs8Pem, exportSpkiDer, fromHex, generateP256KeyPair, toHex } from '../../src/crypto/index.js'
-import { recoverMessageSigner } from '../../src/kms/crypto/index.js'
+import {
+  exportPkcs8Pem,
+  exportSpkiDer,
+  fromHex,
+  generateP256KeyPair,
+  recoverMessageSigner,
+  toHex,
+} from '../../src/crypto/index.js'
+import type { GetAppKeyResponse } from '../../src/kms/index.js'
 import { nullLogger } from '../../src/log.js'
 import { createAttestedClient, createRaTlsCertificate, raTlsReportData } from '../../src/net/index.js'
 import { type Config, callKmsAsWorkload, type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'
 import { createPlatform, identityOf, simulatedRootsFor } from '../../src/node/platform.js'
 
-type AppKeyResponse = {
-  ca_cert: string
-  disk_crypt_key: string
-  env_crypt_key: string
-  k256_key: string
-  k256_signature: string
-  gateway_app_id: string
-  os_image_hash: string
-  tee: string
-}
+/** what a simulated node answers: the wire reply, marked simulated */
+type AppKeyResponse = GetAppKeyResponse & { tee: string }
 
 let home: string
 let net: Devnet

@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createVerifier, decodeVersionedAttestation } from '../../src/attestation/index.js'
-import { fromHex, toHex } from '../../src/crypto/index.js'
+import { bootstrapReportData, fromHex, toHex } from '../../src/crypto/index.js'
 import { caPublicKeySpki } from '../../src/kms/certs.js'
-import { bootstrapReportData } from '../../src/kms/crypto/index.js'
+import type { GetAppKeyResponse } from '../../src/kms/index.js'
 import { memoryLogger, nullLogger } from '../../src/log.js'
 import { callKmsAsWorkload, loadConfig, startDevnet } from '../../src/node/index.js'
 import { kmsStorage } from '../../src/node/kmsStorage.js'
@@ -41,7 +41,7 @@ async function appKey(net: { urls: string[]; demoApp: { home: string } }) {
   const cfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
   const r = await callKmsAsWorkload({ config: cfg, kmsUrl: net.urls[0]!, method: 'GetAppKey', body: {} })
   expect(r.status).toBe(200)
-  return r.body as { disk_crypt_key: string; k256_key: string; env_crypt_key: string }
+  return r.body as GetAppKeyResponse
 }
 
 describe('restart', () => {

@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeVersionedAttestation } from '../../src/attestation/index.js'
-import { exportPkcs8Pem, exportSpkiDer, fromHex, generateP256KeyPair, toHex } from '../../src/crypto/index.js'
-import { encodeCsrV2 } from '../../src/kms/crypto/index.js'
+import {
+  encodeCsrV2,
+  exportPkcs8Pem,
+  exportSpkiDer,
+  fromHex,
+  generateP256KeyPair,
+  toHex,
+} from '../../src/crypto/index.js'
 import { nullLogger } from '../../src/log.js'
 import { raTlsReportData, readRaTlsCertificate } from '../../src/net/index.js'
 import { type Devnet, loadConfig, startDevnet } from '../../src/node/index.js'

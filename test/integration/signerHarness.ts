@@ -35,7 +35,7 @@ export async function simulatedEnv(): Promise<SimulatedEnv> {
   const vendor = await createSimulatedVendorInMemory()
   const machine = await provisionSimulatedMachineInMemory({ vendor })
   const tee = new SimulatedTee({ machine, workload: { osImageHash: '00'.repeat(32) } })
-  const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor.rootCertDer] })
+  const verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
   return { vendor, tee, verifier }
 }
 

@@ -13,7 +13,7 @@ import {
   quoteRegions,
   type TestWorld,
   type VectorName,
-} from './dcapTestSupport.js'
+} from '../../../test/support/dcapWorld.js'
 import { DcapError } from './errors.js'
 import { prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'

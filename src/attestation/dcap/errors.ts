@@ -7,11 +7,13 @@ import { defineErrors } from '../../errors.js'
 export const DcapError = defineErrors('DcapError', {
   /** collateral JSON does not match the expected shape (missing key, bad hex, bad PEM) */
   DCAP_COLLATERAL_MALFORMED: 400,
+  /** there is no collateral for this quote (e.g. a trusted simulated vendor whose collateral/ folder is absent) */
+  DCAP_COLLATERAL_MISSING: 400,
   /** the quote bytes do not parse (truncated, unknown body type, non-zero trailing bytes, …) */
   DCAP_QUOTE_MALFORMED: 400,
   /** quote version / TEE type / attestation key / certification data type this verifier does not accept */
   DCAP_UNSUPPORTED: 400,
-  /** a chain does not end in the pinned trusted root, or the trusted root is not the Intel root */
+  /** a chain does not end in the pinned trusted root (Intel's, or a configured simulated root) */
   DCAP_UNTRUSTED_ROOT: 400,
   /** a certificate does not parse, is not signed by its issuer, or has the wrong CA/end-entity role */
   DCAP_CERT_CHAIN: 400,
@@ -33,7 +35,7 @@ export const DcapError = defineErrors('DcapError', {
   DCAP_QE_IDENTITY_INVALID: 400,
   /** the QE report does not match the QE Identity (MRSIGNER, ISVPRODID, MISCSELECT, ATTRIBUTES, ISVSVN) */
   DCAP_QE_IDENTITY_MISMATCH: 400,
-  /** the QE vendor ID in the header is not Intel's */
+  /** the QE vendor ID in the header is not Intel's (or, under a simulated root, not CUSTOS-SIMULATED) */
   DCAP_QE_VENDOR: 400,
   /** the QE report signature does not verify with the PCK leaf key */
   DCAP_QE_REPORT_SIGNATURE: 400,
@@ -65,6 +67,8 @@ export const DcapError = defineErrors('DcapError', {
   DCAP_REPORT_DATA_MISMATCH: 400,
   /** the runtime events do not replay to the quoted RTMR3 */
   DCAP_EVENT_LOG_MISMATCH: 400,
+  /** simulated evidence only: MRTD/RTMR0–2 are not the simulated measurements of the vm config's os_image_hash */
+  DCAP_MEASUREMENT_MISMATCH: 400,
 })
 export type DcapError = InstanceType<typeof DcapError>
 export type DcapErrorCode = DcapError['code']

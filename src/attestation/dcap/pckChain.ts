@@ -9,6 +9,8 @@ export interface PckChain {
   leaf: CertInfo
   ca: CertInfo
   ext: PckExtension
+  /** sha256 (hex) of QE report ‖ QE report signature pairs that verified with `leaf`'s key */
+  verifiedQeReports: Set<string>
 }
 
 const MAX_CACHED = 512
@@ -18,12 +20,18 @@ const MAX_CACHED = 512
  * CA/end-entity roles, the PCK CRL being issued by this chain's CA, and the leaf's Intel SGX extension.
  * @throws DcapError DCAP_CERT_CHAIN | DCAP_UNTRUSTED_ROOT | DCAP_CRL_INVALID | DCAP_PCK_EXTENSION
  */
-export function resolvePckChain(prepared: PreparedCollateral, keyBytes: Uint8Array, ders: Uint8Array[]): PckChain {
+export function resolvePckChain(
+  prepared: PreparedCollateral,
+  keyBytes: Uint8Array,
+  ders: Uint8Array[] | (() => Uint8Array[]),
+): PckChain {
   const key = cacheKey(keyBytes)
   const hit = prepared.cache.pckChains.get(key)
   if (hit) return hit
   const names = ['PCK leaf certificate', 'PCK CA certificate', 'PCK chain root certificate']
-  const certs = ders.map((d, i) => parseCert(d, names[i] ?? `PCK chain certificate ${i}`))
+  const certs = (typeof ders === 'function' ? ders() : ders).map((d, i) =>
+    parseCert(d, names[i] ?? `PCK chain certificate ${i}`),
+  )
   const below = checkChainStructure(certs, prepared.root, 'PCK certificate chain')
   if (below.length !== 2)
     throw new DcapError('DCAP_CERT_CHAIN', 'PCK certificate chain must be PCK leaf → PCK CA → root', {
@@ -32,7 +40,7 @@ export function resolvePckChain(prepared: PreparedCollateral, keyBytes: Uint8Arr
   const [leaf, ca] = below as [CertInfo, CertInfo]
   // The PCK CRL must come from this chain's CA (Platform vs Processor CA); a mismatch would let a revoked leaf pass.
   if (ca.sha256 !== prepared.pckCrlIssuer.sha256) checkCrlIssuer(prepared.pckCrl, ca)
-  const chain: PckChain = { leaf, ca, ext: parsePckExtension(leaf) }
+  const chain: PckChain = { leaf, ca, ext: parsePckExtension(leaf), verifiedQeReports: new Set() }
   if (prepared.cache.pckChains.size >= MAX_CACHED) prepared.cache.pckChains.clear()
   prepared.cache.pckChains.set(key, chain)
   return chain

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Collateral } from './collateral.js'
 import {
   flipByte,
   flipChar,
@@ -14,7 +13,8 @@ import {
   quoteRegions,
   VECTORS,
   type VectorName,
-} from './dcapTestSupport.js'
+} from '../../../test/support/dcapWorld.js'
+import type { Collateral } from './collateral.js'
 import { DcapError } from './errors.js'
 import { intelSgxRootCaDer, prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'

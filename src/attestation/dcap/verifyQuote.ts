@@ -1,7 +1,9 @@
 import { createHash, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto'
 import { AttestationError } from '../errors.js'
 import { INTEL_QE_VENDOR_ID, parseQuote, TEE_TYPE_SGX, TEE_TYPE_TDX } from '../quote/parseQuote.js'
+import { splitPemChain } from '../quote/pemChain.js'
 import type { ParsedQuote, SgxReportBody, TdReportBody } from '../quote/types.js'
+import { SIMULATED_QE_VENDOR_ID } from '../simulated/constants.js'
 import type { Measurements } from '../types.js'
 import { DcapError } from './errors.js'
 import { checkPckChainAt, resolvePckChain } from './pckChain.js'
@@ -20,11 +22,19 @@ export interface DcapVerifyOptions {
   allowServiceTd?: boolean
   /** when set, report_data must equal these 64 bytes */
   expectedReportData?: Uint8Array
+  /**
+   * the collateral's trusted root is a Custos SIMULATED vendor root (dev only): the quote must come from the
+   * simulated Quoting Enclave (qe_vendor_id "CUSTOS-SIMULATED", TDX v4, TD 1.0) instead of Intel's. Never set for
+   * Intel's root; without it a simulated quote is refused (DCAP_QE_VENDOR) whatever its chain.
+   */
+  simulated?: boolean
 }
 
 /** What a verified DCAP quote proves. */
 export interface DcapVerdict {
   platform: 'sgx' | 'tdx'
+  /** verified under a simulated vendor root (`DcapVerifyOptions.simulated`): INSECURE evidence */
+  simulated: boolean
   quoteVersion: number
   bodyType: 'sgx' | 'td10' | 'td15'
   tcbStatus: KnownTcbStatus
@@ -42,9 +52,14 @@ export interface DcapVerdict {
 
 const SPKI_P256_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex')
 
-function parse(bytes: Uint8Array): ParsedQuote {
+/**
+ * parseQuote with DCAP error codes. By default the PEM PCK chain is not decoded: `verifyQuote` decodes it only for
+ * chain bytes it has not resolved before (see `pckChainDersOf`).
+ * @throws DcapError DCAP_QUOTE_MALFORMED | DCAP_UNSUPPORTED
+ */
+export function parseDcapQuote(bytes: Uint8Array, opts: { decodePckChain?: boolean } = {}): ParsedQuote {
   try {
-    return parseQuote(bytes)
+    return parseQuote(bytes, { decodePckChain: opts.decodePckChain ?? false })
   } catch (e) {
     if (e instanceof AttestationError) {
       const code = e.code === 'ATTESTATION_UNSUPPORTED' ? 'DCAP_UNSUPPORTED' : 'DCAP_QUOTE_MALFORMED'
@@ -52,6 +67,30 @@ function parse(bytes: Uint8Array): ParsedQuote {
     }
     throw e
   }
+}
+
+/**
+ * DER certificates of the quote's PEM PCK chain (certification data type 5), decoded now unless `parseQuote`
+ * already did. @throws DcapError DCAP_QUOTE_MALFORMED
+ */
+export function pckChainDersOf(q: ParsedQuote): Uint8Array[] {
+  if (q.pckChainDer.length > 0) return q.pckChainDer
+  const data = q.signature.certificationData
+  let der: Uint8Array[]
+  try {
+    der = splitPemChain(data.data, data.offset + 6).der
+  } catch (e) {
+    if (e instanceof AttestationError)
+      throw new DcapError('DCAP_QUOTE_MALFORMED', e.shortMessage, { what: 'quote', ...e.meta }, { cause: e })
+    throw e
+  }
+  if (der.length === 0)
+    throw new DcapError(
+      'DCAP_QUOTE_MALFORMED',
+      'PCK certificate chain (certification data type 5) holds no PEM certificate',
+      { what: 'pck cert chain' },
+    )
+  return der
 }
 
 function attestationKey(prepared: PreparedCollateral, raw: Uint8Array): KeyObject {
@@ -86,7 +125,7 @@ function sigOk(data: Uint8Array, key: KeyObject, sig: Uint8Array): boolean {
   }
 }
 
-function checkHeader(q: ParsedQuote, prepared: PreparedCollateral): 'sgx' | 'tdx' {
+function checkHeader(q: ParsedQuote, prepared: PreparedCollateral, simulated: boolean): 'sgx' | 'tdx' {
   const { version, teeType, qeVendorId } = q.header
   if (teeType === TEE_TYPE_SGX && version !== 3)
     throw new DcapError('DCAP_UNSUPPORTED', `SGX quotes must be version 3 (got ${version})`, { what: 'header.version' })
@@ -94,8 +133,25 @@ function checkHeader(q: ParsedQuote, prepared: PreparedCollateral): 'sgx' | 'tdx
     throw new DcapError('DCAP_UNSUPPORTED', `TDX quotes must be version 4 or 5 (got ${version})`, {
       what: 'header.version',
     })
-  if (!Buffer.from(qeVendorId).equals(Buffer.from(INTEL_QE_VENDOR_ID)))
-    throw new DcapError('DCAP_QE_VENDOR', 'quote QE vendor ID is not Intel’s', { what: 'header.qe_vendor_id' })
+  if (simulated) {
+    if (!Buffer.from(qeVendorId).equals(Buffer.from(SIMULATED_QE_VENDOR_ID)))
+      throw new DcapError(
+        'DCAP_QE_VENDOR',
+        'quote QE vendor ID is not CUSTOS-SIMULATED: a simulated root only vouches for simulated evidence',
+        { what: 'header.qe_vendor_id' },
+      )
+    if (teeType !== TEE_TYPE_TDX || version !== 4 || q.body.type !== 'td10')
+      throw new DcapError('DCAP_UNSUPPORTED', 'simulated evidence must be a TDX quote v4 with a TD 1.0 report', {
+        what: 'header.version',
+      })
+  } else if (!Buffer.from(qeVendorId).equals(Buffer.from(INTEL_QE_VENDOR_ID)))
+    throw new DcapError(
+      'DCAP_QE_VENDOR',
+      Buffer.from(qeVendorId).equals(Buffer.from(SIMULATED_QE_VENDOR_ID))
+        ? 'quote comes from the INSECURE simulated TEE (QE vendor ID CUSTOS-SIMULATED), not from Intel’s QE'
+        : 'quote QE vendor ID is not Intel’s',
+      { what: 'header.qe_vendor_id' },
+    )
   if (q.trailing.some((b) => b !== 0))
     throw new DcapError('DCAP_QUOTE_MALFORMED', 'quote has non-zero bytes after its signature data', {
       what: 'trailing bytes',
@@ -126,21 +182,22 @@ function checkHeader(q: ParsedQuote, prepared: PreparedCollateral): 'sgx' | 'tdx
 
 /**
  * Per-quote DCAP verification against prepared collateral (attestation.md §2 steps 0 and 4–12).
- * Pure and synchronous. @throws DcapError naming the check that failed
+ * Pure and synchronous. `quote` is the quote bytes or what `parseDcapQuote` read from them.
+ * @throws DcapError naming the check that failed
  */
 export function verifyQuote(
-  quoteBytes: Uint8Array,
+  quote: Uint8Array | ParsedQuote,
   prepared: PreparedCollateral,
   opts: DcapVerifyOptions,
 ): DcapVerdict {
   const { now } = opts
   if (!(now >= prepared.validFrom && now <= prepared.validUntil)) prepared.checkTime(now)
-  const q = parse(quoteBytes)
-  const platform = checkHeader(q, prepared)
+  const q = quote instanceof Uint8Array ? parseDcapQuote(quote) : quote
+  const platform = checkHeader(q, prepared, opts.simulated ?? false)
   const sig = q.signature
 
-  // PCK chain (cached per chain bytes), then per-call validity and revocation.
-  let ders = q.pckChainDer
+  // PCK chain (cached per chain bytes, decoded only on a miss), then per-call validity and revocation.
+  let ders: Uint8Array[] | (() => Uint8Array[]) = () => pckChainDersOf(q)
   if (sig.certificationData.type !== 5) {
     if (!prepared.pckChainDer)
       throw new DcapError(
@@ -152,14 +209,21 @@ export function verifyQuote(
       )
     ders = prepared.pckChainDer
   }
-  const chainKey = sig.certificationData.type === 5 ? sig.certificationData.data : Buffer.concat(ders)
+  const chainKey = sig.certificationData.type === 5 ? sig.certificationData.data : Buffer.concat(ders as Uint8Array[])
   const chain = resolvePckChain(prepared, chainKey, ders)
   checkPckChainAt(chain, prepared, now)
 
-  if (!sigOk(sig.qeReportRaw, chain.leaf.key, sig.qeReportSignature))
-    throw new DcapError('DCAP_QE_REPORT_SIGNATURE', 'QE report signature does not verify with the PCK leaf key', {
-      what: 'qe_report',
-    })
+  // A platform's QE report is the same in every quote until its attestation key changes: a (report, signature)
+  // pair verified once under this chain's leaf key is remembered by its hash.
+  const qeKey = createHash('sha256').update(sig.qeReportRaw).update(sig.qeReportSignature).digest('hex')
+  if (!chain.verifiedQeReports.has(qeKey)) {
+    if (!sigOk(sig.qeReportRaw, chain.leaf.key, sig.qeReportSignature))
+      throw new DcapError('DCAP_QE_REPORT_SIGNATURE', 'QE report signature does not verify with the PCK leaf key', {
+        what: 'qe_report',
+      })
+    if (chain.verifiedQeReports.size >= 64) chain.verifiedQeReports.clear()
+    chain.verifiedQeReports.add(qeKey)
+  }
   const h = createHash('sha256').update(sig.attestationPublicKey).update(sig.qeAuthData).digest()
   const rd = sig.qeReport.reportData
   if (!h.equals(rd.subarray(0, 32)) || rd.subarray(32).some((b) => b !== 0))
@@ -217,6 +281,7 @@ export function verifyQuote(
 
   return {
     platform,
+    simulated: opts.simulated ?? false,
     quoteVersion: q.header.version,
     bodyType: body.type,
     tcbStatus: tcb.status,

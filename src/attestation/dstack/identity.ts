@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js'
+import { createHash } from 'node:crypto'
 import { concatBytes, isZero } from '../../crypto/index.js'
 import type { Identity, Platform, RuntimeEvent, TcbStatus } from '../types.js'
 import { BOOT_MR_DONE, findEventPayload, replayRuntimeEvents } from './runtimeEvents.js'
@@ -8,6 +8,8 @@ import { osImageHashFromConfig } from './vmConfig.js'
  * dstack identity derivation for TDX-layout evidence (dstack-kms.md §5.2–5.3; `decode_app_info_ex` +
  * `decode_mr_tdx`). Pure: the caller has already verified the quote, the RTMR3 replay and the report_data.
  */
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest())
 
 /** The TD report registers the derivation reads (a parsed TD 1.0/1.5 body fits). */
 export interface TdRegisters {
@@ -32,6 +34,8 @@ export interface DstackIdentityInput {
   rawDeviceId: Uint8Array
   /** boot-time MR: replay only up to `boot-mr-done` and ignore key-provider (dstack SignCert) */
   boottimeMr?: boolean
+  /** the replay of all `runtimeEvents` when the caller already computed it (not used for the boot-time MR) */
+  replayedRtmr3?: Uint8Array
   tcbStatus: TcbStatus
   advisoryIds: string[]
   debug: boolean
@@ -63,7 +67,9 @@ export function computeDstackIdentity(input: DstackIdentityInput): Identity {
   const keyProviderInfo = input.boottimeMr
     ? new Uint8Array(0)
     : (findEventPayload(events, 'key-provider') ?? new Uint8Array(0))
-  const rtmr3 = replayRuntimeEvents(events, input.boottimeMr ? { toEvent: BOOT_MR_DONE } : {})
+  const rtmr3 = input.boottimeMr
+    ? replayRuntimeEvents(events, { toEvent: BOOT_MR_DONE })
+    : (input.replayedRtmr3 ?? replayRuntimeEvents(events))
   const { mrSystem, mrAggregated } = computeTdxMrs(input.report, rtmr3, mrKeyProviderOf(keyProviderInfo))
   const r = input.report
   return {

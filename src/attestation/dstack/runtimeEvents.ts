@@ -1,4 +1,4 @@
-import { sha256, sha384 } from '@noble/hashes/sha2.js'
+import { createHash } from 'node:crypto'
 import { concatBytes, utf8ToBytes } from '../../crypto/index.js'
 import type { RuntimeEvent, TdxEvent } from '../types.js'
 
@@ -13,7 +13,7 @@ export const BOOT_MR_DONE = 'boot-mr-done'
 export const SYSTEM_READY = 'system-ready'
 
 export type EventHash = 'sha384' | 'sha256'
-const HASHES = { sha384, sha256 } as const
+const OUTPUT_LEN = { sha384: 48, sha256: 32 } as const
 
 const TYPE_LE = Uint8Array.of(0x01, 0x00, 0x00, 0x08)
 const COLON = Uint8Array.of(0x3a)
@@ -23,8 +23,13 @@ export function runtimeEventPreimage(ev: RuntimeEvent): Uint8Array {
   return concatBytes(TYPE_LE, COLON, utf8ToBytes(ev.event), COLON, ev.payload)
 }
 
+const TYPE_LE_COLON = concatBytes(TYPE_LE, COLON)
+
+/** Digest of the V1 preimage (OpenSSL; this runs for every event of every verified attestation). */
 export function runtimeEventDigest(ev: RuntimeEvent, hash: EventHash = 'sha384'): Uint8Array {
-  return HASHES[hash](runtimeEventPreimage(ev))
+  return new Uint8Array(
+    createHash(hash).update(TYPE_LE_COLON).update(ev.event, 'utf8').update(COLON).update(ev.payload).digest(),
+  )
 }
 
 /**
@@ -35,13 +40,13 @@ export function replayRuntimeEvents(
   events: readonly RuntimeEvent[],
   opts: { toEvent?: string; hash?: EventHash } = {},
 ): Uint8Array {
-  const h = HASHES[opts.hash ?? 'sha384']
-  let mr: Uint8Array = new Uint8Array(h.outputLen)
+  const hash = opts.hash ?? 'sha384'
+  let mr: Uint8Array = new Uint8Array(OUTPUT_LEN[hash])
   for (const ev of events) {
-    mr = h(concatBytes(mr, runtimeEventDigest(ev, opts.hash)))
+    mr = createHash(hash).update(mr).update(runtimeEventDigest(ev, hash)).digest()
     if (opts.toEvent !== undefined && ev.event === opts.toEvent) break
   }
-  return mr
+  return new Uint8Array(mr)
 }
 
 /** Payload of the first event named `name` before `system-ready` (app events cannot spoof identity fields). */

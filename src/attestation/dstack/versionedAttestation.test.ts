@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/support/errors.js'
 import { fromHex, toHex } from '../../crypto/index.js'
-import { AttestationError } from '../errors.js'
 import type { Attestation } from '../types.js'
 import { decodeVersionedAttestation, encodeVersionedAttestation } from './versionedAttestation.js'
 
@@ -10,16 +10,6 @@ const VECTORS = resolve(import.meta.dirname, '../../../../shared/vectors')
 const nitroBin = () => new Uint8Array(readFileSync(resolve(VECTORS, 'nitro/dstack_nitro_attestation.bin')))
 /** Hand-written bytes (dstack-kms.md §6.3 layout), whitespace and comments for reading only. */
 const hexOf = (...parts: string[]) => parts.join('').replace(/\s+/g, '')
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(AttestationError)
-    return (e as AttestationError).code
-  }
-  return 'NO_ERROR'
-}
 
 describe('VersionedAttestation V0 (SCALE)', () => {
   it('decodes the real dstack Nitro fixture and re-encodes it byte for byte', () => {

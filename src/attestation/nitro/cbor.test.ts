@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { encodeCbor, Indefinite } from '../../../test/support/nitro.js'
 import { fromHex } from '../../crypto/index.js'
 import { CborTag, decodeCbor } from './cbor.js'
 import { NitroError } from './errors.js'
-import { encodeCbor, Indefinite } from './nitroTestSupport.js'
 
 const code = (f: () => unknown): string | undefined => {
   try {

@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { readNitroVector } from '../../../test/support/nitro.js'
 import { isSignedByKey, parseNitroCert } from './certificate.js'
 import { NitroError } from './errors.js'
-import { readVector } from './nitroTestSupport.js'
 import { verifyNitroDocument } from './verifyNitroDocument.js'
 
-const doc = verifyNitroDocument(readVector('dstack_nitro_attestation.bin')).document
+const doc = verifyNitroDocument(readNitroVector('dstack_nitro_attestation.bin')).document
 const ders = [...doc.cabundle, doc.certificate]
 const certs = ders.map((d, i) => parseNitroCert(d, `c${i}`))
 

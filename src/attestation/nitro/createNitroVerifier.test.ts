@@ -1,27 +1,17 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
+import { codeOfAsync } from '../../../test/support/errors.js'
+import { readNitroVector } from '../../../test/support/nitro.js'
 import { toHex } from '../../crypto/index.js'
 import { decodeVersionedAttestation } from '../dstack/index.js'
 import type { Attestation } from '../types.js'
 import { createVerifier } from '../verifier.js'
 import { createNitroVerifier } from './createNitroVerifier.js'
-import { NitroError } from './errors.js'
 import { nitroRawDeviceId } from './identity.js'
-import { readVector } from './nitroTestSupport.js'
 
-const ATT = decodeVersionedAttestation(readVector('dstack_nitro_attestation.bin'))
+const ATT = decodeVersionedAttestation(readNitroVector('dstack_nitro_attestation.bin'))
 const NOW = 1766668537578 / 1000
 const OS_IMAGE = 'e0e742bd62280472ea840647754203d599cb39a7966cfed11237c1e86de9c857'
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof NitroError) return e.code
-    throw e
-  }
-  return undefined
-}
 
 describe('createNitroVerifier', () => {
   const verifier = createNitroVerifier()
@@ -58,31 +48,33 @@ describe('createNitroVerifier', () => {
   })
 
   it('refuses the document at the real current time', async () => {
-    expect(await codeOf(verifier.verify(ATT, { now: Date.now() / 1000 }))).toBe('NITRO_CERT_EXPIRED')
+    expect(await codeOfAsync(verifier.verify(ATT, { now: Date.now() / 1000 }))).toBe('NITRO_CERT_EXPIRED')
   })
 
   it("requires user_data to equal the envelope's report_data and expectedReportData", async () => {
     const other = new Uint8Array(64).fill(1)
-    expect(await codeOf(verifier.verify({ ...ATT, reportData: other }, { now: NOW }))).toBe(
+    expect(await codeOfAsync(verifier.verify({ ...ATT, reportData: other }, { now: NOW }))).toBe(
       'NITRO_REPORT_DATA_MISMATCH',
     )
-    expect(await codeOf(verifier.verify(ATT, { now: NOW, expectedReportData: other }))).toBe(
+    expect(await codeOfAsync(verifier.verify(ATT, { now: NOW, expectedReportData: other }))).toBe(
       'NITRO_REPORT_DATA_MISMATCH',
     )
-    expect(await codeOf(verifier.verify(ATT, { now: NOW, expectedReportData: new Uint8Array(64) }))).toBeUndefined()
+    expect(
+      await codeOfAsync(verifier.verify(ATT, { now: NOW, expectedReportData: new Uint8Array(64) })),
+    ).toBeUndefined()
   })
 
   it('refuses a config whose os_image_hash differs from the PCRs', async () => {
     const att = { ...ATT, config: `{"os_image_hash":"${'00'.repeat(32)}"}` }
-    expect(await codeOf(verifier.verify(att, { now: NOW }))).toBe('NITRO_OS_IMAGE_MISMATCH')
-    expect(await codeOf(verifier.verify({ ...ATT, config: '' }, { now: NOW }))).toBeUndefined()
+    expect(await codeOfAsync(verifier.verify(att, { now: NOW }))).toBe('NITRO_OS_IMAGE_MISMATCH')
+    expect(await codeOfAsync(verifier.verify({ ...ATT, config: '' }, { now: NOW }))).toBeUndefined()
   })
 
   it('refuses a TDX quote and an untrusted root', async () => {
     const tdx: Attestation = { ...ATT, quote: { type: 'tdx', quote: new Uint8Array(10), eventLog: [] } }
-    expect(await codeOf(verifier.verify(tdx, { now: NOW }))).toBe('NITRO_UNSUPPORTED')
+    expect(await codeOfAsync(verifier.verify(tdx, { now: NOW }))).toBe('NITRO_UNSUPPORTED')
     const other = createNitroVerifier({ trustedRootFingerprint: new Uint8Array(32) })
-    expect(await codeOf(other.verify(ATT, { now: NOW }))).toBe('NITRO_UNTRUSTED_ROOT')
+    expect(await codeOfAsync(other.verify(ATT, { now: NOW }))).toBe('NITRO_UNTRUSTED_ROOT')
   })
 })
 

@@ -1,26 +1,19 @@
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/support/errors.js'
+import { awsRootDer, readNitroVector, sha256Hex } from '../../../test/support/nitro.js'
 import { toHex } from '../../crypto/index.js'
 import { AWS_NITRO_ROOT_G1_SHA256, createNitroCertCache } from './chain.js'
-import { NitroError } from './errors.js'
-import { awsRootDer, readVector, sha256Hex } from './nitroTestSupport.js'
 import { type VerifyNitroDocumentOptions, verifyNitroDocument } from './verifyNitroDocument.js'
 
-const DSTACK = readVector('dstack_nitro_attestation.bin')
-const EVERVAULT = readVector('evervault_valid_attestation_doc.cbor')
+const DSTACK = readNitroVector('dstack_nitro_attestation.bin')
+const EVERVAULT = readNitroVector('evervault_valid_attestation_doc.cbor')
 const DSTACK_TS = 1766668537578
 const EVERVAULT_TS = 1665651482136
 // the bare COSE document inside the dstack envelope (00 02 bd 46 = V0, Nitro, compact length 4527)
 const DSTACK_DOC = DSTACK.subarray(4, 4 + 4527)
 
-function codeOf(bytes: Uint8Array, opts: VerifyNitroDocumentOptions = {}): string | undefined {
-  try {
-    verifyNitroDocument(bytes, opts)
-  } catch (e) {
-    if (e instanceof NitroError) return e.code
-    throw e
-  }
-  return undefined
-}
+const verifyCode = (bytes: Uint8Array, opts: VerifyNitroDocumentOptions = {}) =>
+  codeOf(() => verifyNitroDocument(bytes, opts))
 
 function flip(bytes: Uint8Array, at: number): Uint8Array {
   const out = bytes.slice()
@@ -96,28 +89,28 @@ describe('verifyNitroDocument on real documents', () => {
 
   it('refuses both documents at the real current time (certificates expired)', () => {
     const now = Date.now() / 1000
-    expect(codeOf(DSTACK, { now })).toBe('NITRO_CERT_EXPIRED')
-    expect(codeOf(EVERVAULT, { now })).toBe('NITRO_CERT_EXPIRED')
+    expect(verifyCode(DSTACK, { now })).toBe('NITRO_CERT_EXPIRED')
+    expect(verifyCode(EVERVAULT, { now })).toBe('NITRO_CERT_EXPIRED')
   })
 
   it('refuses a document before its signing certificate was issued', () => {
-    expect(codeOf(EVERVAULT, { now: EVERVAULT_TS / 1000 - 600 })).toBe('NITRO_CERT_EXPIRED')
+    expect(verifyCode(EVERVAULT, { now: EVERVAULT_TS / 1000 - 600 })).toBe('NITRO_CERT_EXPIRED')
   })
 
   it('refuses a document older than maxAgeSeconds even while the certificates are valid', () => {
     const now = EVERVAULT_TS / 1000 + 2 * 3600
-    expect(codeOf(EVERVAULT, { now })).toBe('NITRO_STALE')
-    expect(codeOf(EVERVAULT, { now, maxAgeSeconds: 3 * 3600 })).toBeUndefined()
+    expect(verifyCode(EVERVAULT, { now })).toBe('NITRO_STALE')
+    expect(verifyCode(EVERVAULT, { now, maxAgeSeconds: 3 * 3600 })).toBeUndefined()
   })
 
   it('checks expectedReportData against user_data in constant time', () => {
-    expect(codeOf(DSTACK, { expectedReportData: new Uint8Array(64) })).toBeUndefined()
-    expect(codeOf(DSTACK, { expectedReportData: new Uint8Array(64).fill(1) })).toBe('NITRO_REPORT_DATA_MISMATCH')
-    expect(codeOf(EVERVAULT, { expectedReportData: new Uint8Array(64) })).toBe('NITRO_REPORT_DATA_MISMATCH')
+    expect(verifyCode(DSTACK, { expectedReportData: new Uint8Array(64) })).toBeUndefined()
+    expect(verifyCode(DSTACK, { expectedReportData: new Uint8Array(64).fill(1) })).toBe('NITRO_REPORT_DATA_MISMATCH')
+    expect(verifyCode(EVERVAULT, { expectedReportData: new Uint8Array(64) })).toBe('NITRO_REPORT_DATA_MISMATCH')
   })
 
   it('refuses a different trusted root', () => {
-    expect(codeOf(EVERVAULT, { trustedRootFingerprint: '00'.repeat(32) })).toBe('NITRO_UNTRUSTED_ROOT')
+    expect(verifyCode(EVERVAULT, { trustedRootFingerprint: '00'.repeat(32) })).toBe('NITRO_UNTRUSTED_ROOT')
   })
 
   it('caches parsed certificates and links, with the same verdict', () => {
@@ -128,9 +121,9 @@ describe('verifyNitroDocument on real documents', () => {
     const b = verifyNitroDocument(DSTACK, { cache })
     expect(b.osImageHash).toEqual(a.osImageHash)
     // a cached chain is still checked for time on every call
-    expect(codeOf(DSTACK, { cache, now: Date.now() / 1000 })).toBe('NITRO_CERT_EXPIRED')
+    expect(verifyCode(DSTACK, { cache, now: Date.now() / 1000 })).toBe('NITRO_CERT_EXPIRED')
     // and a broken signature is still caught with a warm cache
-    expect(codeOf(flip(DSTACK, 4 + 4527 - 1), { cache })).toBe('NITRO_BAD_SIGNATURE')
+    expect(verifyCode(flip(DSTACK, 4 + 4527 - 1), { cache })).toBe('NITRO_BAD_SIGNATURE')
   })
 })
 
@@ -143,49 +136,51 @@ describe('verifyNitroDocument refuses tampered documents', () => {
     const docEnd = name === 'dstack' ? 4 + 4527 : bytes.length
 
     it(`${name}: one flipped bit in the signature → NITRO_BAD_SIGNATURE`, () => {
-      expect(codeOf(flip(bytes, docEnd - 1))).toBe('NITRO_BAD_SIGNATURE')
-      expect(codeOf(flip(bytes, docEnd - 60))).toBe('NITRO_BAD_SIGNATURE')
+      expect(verifyCode(flip(bytes, docEnd - 1))).toBe('NITRO_BAD_SIGNATURE')
+      expect(verifyCode(flip(bytes, docEnd - 60))).toBe('NITRO_BAD_SIGNATURE')
     })
 
     it(`${name}: one flipped bit in the payload (PCR0) → NITRO_BAD_SIGNATURE`, () => {
-      expect(codeOf(flip(bytes, find(bytes, doc.pcrs.get(0) as Uint8Array) + 5))).toBe('NITRO_BAD_SIGNATURE')
+      expect(verifyCode(flip(bytes, find(bytes, doc.pcrs.get(0) as Uint8Array) + 5))).toBe('NITRO_BAD_SIGNATURE')
     })
 
     it(`${name}: one flipped bit in module_id → NITRO_BAD_SIGNATURE`, () => {
-      expect(codeOf(flip(bytes, find(bytes, new TextEncoder().encode(doc.moduleId)) + 3))).toBe('NITRO_BAD_SIGNATURE')
+      expect(verifyCode(flip(bytes, find(bytes, new TextEncoder().encode(doc.moduleId)) + 3))).toBe(
+        'NITRO_BAD_SIGNATURE',
+      )
     })
 
     it(`${name}: a flipped protected header → NITRO_UNSUPPORTED / NITRO_MALFORMED`, () => {
       const prot = find(bytes, Uint8Array.of(0x44, 0xa1, 0x01, 0x38, 0x22))
-      expect(codeOf(flip(bytes, prot + 4))).toBe('NITRO_UNSUPPORTED') // alg -35 → -36
-      expect(codeOf(flip(bytes, prot + 2))).toBe('NITRO_UNSUPPORTED') // key 1 → 0: no alg
-      expect(codeOf(flip(bytes, prot + 1))).toBe('NITRO_MALFORMED') // map(1) → map(0) + trailing bytes
+      expect(verifyCode(flip(bytes, prot + 4))).toBe('NITRO_UNSUPPORTED') // alg -35 → -36
+      expect(verifyCode(flip(bytes, prot + 2))).toBe('NITRO_UNSUPPORTED') // key 1 → 0: no alg
+      expect(verifyCode(flip(bytes, prot + 1))).toBe('NITRO_MALFORMED') // map(1) → map(0) + trailing bytes
     })
 
     it(`${name}: a flipped byte in cabundle[0] → NITRO_UNTRUSTED_ROOT`, () => {
       const at = find(bytes, doc.cabundle[0] as Uint8Array)
-      expect(codeOf(flip(bytes, at + 200))).toBe('NITRO_UNTRUSTED_ROOT')
+      expect(verifyCode(flip(bytes, at + 200))).toBe('NITRO_UNTRUSTED_ROOT')
     })
 
     for (const i of [1, 2, 3]) {
       it(`${name}: a flipped byte in cabundle[${i}] → NITRO_CHAIN_INVALID`, () => {
         const cert = doc.cabundle[i] as Uint8Array
         const at = find(bytes, cert)
-        expect(codeOf(flip(bytes, at + 40))).toBe('NITRO_CHAIN_INVALID') // inside the TBS (serial / names)
-        expect(codeOf(flip(bytes, at + cert.length - 2))).toBe('NITRO_CHAIN_INVALID') // inside its signature
+        expect(verifyCode(flip(bytes, at + 40))).toBe('NITRO_CHAIN_INVALID') // inside the TBS (serial / names)
+        expect(verifyCode(flip(bytes, at + cert.length - 2))).toBe('NITRO_CHAIN_INVALID') // inside its signature
       })
     }
 
     it(`${name}: a flipped byte in the signing certificate → NITRO_CHAIN_INVALID`, () => {
       const at = find(bytes, doc.certificate)
-      expect(codeOf(flip(bytes, at + 40))).toBe('NITRO_CHAIN_INVALID')
-      expect(codeOf(flip(bytes, at + doc.certificate.length - 2))).toBe('NITRO_CHAIN_INVALID')
+      expect(verifyCode(flip(bytes, at + 40))).toBe('NITRO_CHAIN_INVALID')
+      expect(verifyCode(flip(bytes, at + doc.certificate.length - 2))).toBe('NITRO_CHAIN_INVALID')
     })
   }
 
   it('refuses truncated or empty input', () => {
-    expect(codeOf(EVERVAULT.subarray(0, 1000))).toBe('NITRO_MALFORMED')
-    expect(codeOf(new Uint8Array(0))).toBe('NITRO_MALFORMED')
-    expect(codeOf(DSTACK.subarray(0, DSTACK.length - 1))).toBe('NITRO_MALFORMED')
+    expect(verifyCode(EVERVAULT.subarray(0, 1000))).toBe('NITRO_MALFORMED')
+    expect(verifyCode(new Uint8Array(0))).toBe('NITRO_MALFORMED')
+    expect(verifyCode(DSTACK.subarray(0, DSTACK.length - 1))).toBe('NITRO_MALFORMED')
   })
 })

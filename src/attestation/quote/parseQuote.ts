@@ -25,9 +25,11 @@ const WHAT = 'DCAP quote'
  * Parse a DCAP ECDSA quote v3 (SGX), v4 (SGX or TDX TD1.0) or v5 (SGX, TD1.0, TD1.5) — attestation.md §1.
  * Structural only: no signature, chain or policy check. Trailing bytes after the declared signature data
  * are tolerated (real quotes are zero-padded) and returned in `trailing`.
+ * `decodePckChain: false` leaves `pckChainPem`/`pckChainDer` empty (a verifier that caches chains by the
+ * certification data bytes decodes them only when it has not seen them).
  * @throws AttestationError ATTESTATION_MALFORMED (meta.offset = where) or ATTESTATION_UNSUPPORTED
  */
-export function parseQuote(bytes: Uint8Array): ParsedQuote {
+export function parseQuote(bytes: Uint8Array, opts: { decodePckChain?: boolean } = {}): ParsedQuote {
   const c = new ByteCursor(bytes, WHAT)
   const header = readHeader(c)
   const { version, teeType } = header
@@ -70,8 +72,9 @@ export function parseQuote(bytes: Uint8Array): ParsedQuote {
     )
   const signature = readSignatureData(bytes, sigStart, sigEnd, version)
   const inner = signature.certificationData
-  const chain = inner.type === CERT_TYPE_PCK_CHAIN ? splitPemChain(inner.data, inner.offset + 6) : { pem: [], der: [] }
-  if (inner.type === CERT_TYPE_PCK_CHAIN && chain.pem.length === 0)
+  const decode = inner.type === CERT_TYPE_PCK_CHAIN && opts.decodePckChain !== false
+  const chain = decode ? splitPemChain(inner.data, inner.offset + 6) : { pem: [], der: [] }
+  if (decode && chain.pem.length === 0)
     malformed(
       'PCK certificate chain (certification data type 5) holds no PEM certificate',
       inner.offset,

@@ -2,16 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { DCAP_VECTORS, type FakePcs, startFakePcs, vectorCollateral } from '../../../test/support/pccs.js'
 import { createDcapVerifier, parseCollateral, prepareCollateral, verifyQuote } from '../../attestation/index.js'
 import { collateralTargetOf } from './collateralTarget.js'
 import { collateralProviderFor, createPccsClient } from './pccsClient.js'
-import { type FakePcs, startFakePcs, VECTORS, vectorCollateral } from './pccsTestServer.js'
 import { rawJsonMember } from './rawJsonMember.js'
 
 const SGX_NOW = 1751624924
 const TDX_NOW = 1751624655
-const sgxQuote = new Uint8Array(readFileSync(resolve(VECTORS, 'sgx_quote')))
-const tdxQuote = new Uint8Array(readFileSync(resolve(VECTORS, 'tdx_quote')))
+const sgxQuote = new Uint8Array(readFileSync(resolve(DCAP_VECTORS, 'sgx_quote')))
+const tdxQuote = new Uint8Array(readFileSync(resolve(DCAP_VECTORS, 'tdx_quote')))
 const dirs: string[] = []
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'custos-pccs-'))

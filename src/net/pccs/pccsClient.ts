@@ -1,6 +1,7 @@
 import type { Collateral } from '../../attestation/index.js'
 import { toHex } from '../../crypto/index.js'
 import { type Logger, nullLogger } from '../../log.js'
+import { parseServiceUrl } from '../serviceUrl.js'
 import { type CachedItem, CollateralCache } from './collateralCache.js'
 import { type CollateralTarget, collateralTargetOf, type PccsTee, type PckCa } from './collateralTarget.js'
 import { PccsError } from './errors.js'
@@ -184,14 +185,12 @@ async function get(url: string, kind: Kind, timeoutMs = 10_000): Promise<Respons
 }
 
 function normaliseBase(url: string): string {
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    throw new PccsError('PCCS_INVALID_CONFIG', `PCCS URL ${JSON.stringify(url)} is not a URL`)
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:')
-    throw new PccsError('PCCS_INVALID_CONFIG', 'PCCS URL must be http(s)')
+  const { url: u } = parseServiceUrl(url, {
+    what: 'the PCCS URL',
+    protocols: ['https:', 'http:'],
+    expected: 'https://pccs.example:8081',
+    fail: (message) => new PccsError('PCCS_INVALID_CONFIG', message),
+  })
   return u.href.replace(/\/+$/, '').replace(/\/(sgx|tdx)\/certification\/v4$/, '')
 }
 

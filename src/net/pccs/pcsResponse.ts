@@ -1,5 +1,6 @@
 import 'reflect-metadata'
 import * as x509 from '@peculiar/x509'
+import { PemError, pemBlocks } from '../../crypto/index.js'
 import { PccsError } from './errors.js'
 import { rawJsonMember } from './rawJsonMember.js'
 
@@ -38,16 +39,19 @@ export function parseSignedPcsJson(text: string, member: 'tcbInfo' | 'enclaveIde
 }
 
 const HEX_RE = /^(?:[0-9a-fA-F]{2})+$/
-const PEM_CRL_RE = /-----BEGIN X509 CRL-----([A-Za-z0-9+/=\s]+)-----END X509 CRL-----/
 
 /** A CRL body as PCS/PCCS serve it (DER, hex text or PEM) → DER. */
 export function crlDer(body: Uint8Array, what: string): Uint8Array {
   if (body[0] === 0x30) return body
   const text = Buffer.from(body).toString('utf8').trim()
   if (HEX_RE.test(text)) return new Uint8Array(Buffer.from(text, 'hex'))
-  const pem = PEM_CRL_RE.exec(text)
-  if (pem) return new Uint8Array(Buffer.from((pem[1] as string).replace(/\s+/g, ''), 'base64'))
-  return bad(what, 'is not a CRL (expected DER, hex or PEM)')
+  let pem: Uint8Array | undefined
+  try {
+    pem = pemBlocks(text, 'X509 CRL')[0]?.der
+  } catch (e) {
+    if (!(e instanceof PemError)) throw e
+  }
+  return pem ?? bad(what, 'is not a CRL (expected DER, hex or PEM)')
 }
 
 /** nextUpdate of a DER CRL, unix seconds (this is the cache expiry; the verifier checks the signature). */

@@ -2,33 +2,39 @@ import { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode, UnofficialStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
-import { CustosError } from '../../errors.js'
+import { CustosError, httpErrorOf } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import { SignerServiceError } from '../service/index.js'
 
 /**
- * The one place that turns a thrown value into an HTTP answer. CustosErrors answer with their status and short
- * message (our own text, never request values); anything else is logged and answers a bare 500.
+ * A thrown value as the signer APIs answer it: `httpErrorOf` (the node's one mapping), except that the fork name of
+ * SIGNER_UNSUPPORTED_FORK is client text and is not reflected.
  */
-export function errorStatus(err: unknown): { status: ContentfulStatusCode; message: string; code: string } {
-  if (err instanceof CustosError) {
-    // The fork name is client text: do not reflect it.
-    const message = err.code === 'SIGNER_UNSUPPORTED_FORK' ? 'unsupported fork version' : err.shortMessage
-    return { status: err.status as ContentfulStatusCode, message, code: err.code }
-  }
-  return { status: 500, message: 'internal error', code: 'INTERNAL' }
+export function errorStatus(err: unknown): {
+  status: ContentfulStatusCode
+  message: string
+  code: string
+  errorId?: string
+} {
+  const e = httpErrorOf(err)
+  const message = e.code === 'SIGNER_UNSUPPORTED_FORK' ? 'unsupported fork version' : e.message
+  return { ...e, status: e.status as ContentfulStatusCode, message }
 }
 
-export function logIfUnexpected(log: Logger, err: unknown, route: string): void {
+/** Unexpected failures and 5xx refusals are logged as errors (with the error id of an unexpected one). */
+export function logIfUnexpected(log: Logger, err: unknown, route: string, errorId?: string): void {
   if (!(err instanceof CustosError) || err.status >= 500) {
-    log.error({ route, reason: err instanceof Error ? err.name : typeof err }, 'signer request failed')
+    const reason = err instanceof Error ? err.name : typeof err
+    log.error({ route, reason, ...(errorId ? { errorId } : {}) }, 'signer request failed')
   }
 }
 
-/** `{ message }` as JSON, or the message as text/plain. */
-export function errorResponse(c: Context, err: unknown, json: boolean): Response {
-  const { status, message } = errorStatus(err)
-  return json ? c.json({ message }, status) : c.text(message, status)
+/**
+ * `{ message }` as JSON, or the message as text/plain (the Web3Signer and keymanager APIs' error bodies; an
+ * unexpected failure answers `internal error`, its id only in the log).
+ */
+function errorResponse(c: Context, answer: ReturnType<typeof errorStatus>, json: boolean): Response {
+  return json ? c.json({ message: answer.message }, answer.status) : c.text(answer.message, answer.status)
 }
 
 /**
@@ -65,8 +71,9 @@ export function answerError(c: Context, err: unknown, log: Logger, json: boolean
     log.debug({ route: c.req.path }, 'client closed the connection before its request body arrived')
     return c.body(null, CLIENT_CLOSED_REQUEST as UnofficialStatusCode)
   }
-  logIfUnexpected(log, err, c.req.path)
-  return errorResponse(c, err, json)
+  const answer = errorStatus(err)
+  logIfUnexpected(log, err, c.req.path, answer.errorId)
+  return errorResponse(c, answer, json)
 }
 
 /** First zod issue as a 400 with its field path (no values). */

@@ -4,6 +4,7 @@ import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, equalBytes, fromHex, SecretBytes, toHex } from '../../crypto/index.js'
 import { SignerError } from '../errors.js'
+import { jsonInput } from '../jsonInput.js'
 import { getBls } from './blsBackend.js'
 import { BLS_CURVE_ORDER } from './eip2333.js'
 import { type KeystoreKdf, type KeystoreV4, kdfLimitViolation, keystoreV4Schema } from './keystoreSchema.js'
@@ -52,14 +53,10 @@ export function assertKdfWithinLimits(kdf: KeystoreKdf): void {
  * Throws SIGNER_BAD_KEYSTORE or SIGNER_KEYSTORE_KDF_LIMIT; runs no KDF.
  */
 export function parseKeystore(input: unknown): KeystoreV4 {
-  let json = input
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input)
-    } catch {
-      throw new SignerError('SIGNER_BAD_KEYSTORE', 'keystore is not valid JSON; pass the EIP-2335 file content')
-    }
-  }
+  const json = jsonInput(
+    input,
+    () => new SignerError('SIGNER_BAD_KEYSTORE', 'keystore is not valid JSON; pass the EIP-2335 file content'),
+  )
   const parsed = keystoreV4Schema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

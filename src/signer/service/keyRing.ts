@@ -2,9 +2,19 @@ import { equalBytes, fromHex } from '../../crypto/index.js'
 import { explain } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import type { Store } from '../../store/index.js'
+import { SignerError } from '../errors.js'
 import { getBls } from '../keys/index.js'
 import { KeyRepository, secretName } from './keyRepository.js'
-import type { LoadedKey } from './types.js'
+import type { LoadedKey, SignerKeyInfo } from './types.js'
+
+/** A loaded key as the service lists it (no secret). */
+export const keyInfo = ({ row }: LoadedKey): SignerKeyInfo => ({
+  pubkey: `0x${row.pubkey}`,
+  origin: row.origin,
+  path: row.path,
+  uuid: row.uuid,
+  createdAt: row.createdAt,
+})
 
 /**
  * The signer's keys: sealed secrets in `store.secrets` + rows in `signer_keys`, and the unsealed copies in memory
@@ -28,6 +38,13 @@ export class KeyRing {
 
   get(hex: string): LoadedKey | undefined {
     return this.#keys.get(hex)
+  }
+
+  /** The loaded key for `hex`; SIGNER_UNKNOWN_KEY (404) when none is loaded. */
+  loaded(hex: string): LoadedKey {
+    const key = this.#keys.get(hex)
+    if (!key) throw new SignerError('SIGNER_UNKNOWN_KEY', 'no key with this public key is loaded in this signer')
+    return key
   }
 
   /** Loaded or stored (a stored key that failed to load still counts). */

@@ -8,12 +8,9 @@ import { nullLogger } from '../../log.js'
 import { openDatabase, type SqliteDatabase } from '../../store/index.js'
 import { applyMigrations, type SlashingCheck, SlashingError, SlashingProtection } from '../slashing/index.js'
 import { SignerServiceError } from './errors.js'
-import {
-  type CommitOutcome,
-  InlineSlashingCommitter,
-  type SlashingCommitter,
-  WorkerSlashingCommitter,
-} from './slashingCommitter.js'
+import { InlineSlashingCommitter } from './inlineSlashingCommitter.js'
+import type { CommitOutcome, SlashingCommitter } from './slashingCommitter.js'
+import { WorkerSlashingCommitter } from './workerSlashingCommitter.js'
 
 const GVR = new Uint8Array(32).fill(0xee)
 const pk = (n: number) => new Uint8Array(48).fill(0xa0).map((x, i) => (i === 47 ? n : x))

@@ -3,6 +3,7 @@ import { createBeaconConfig } from '@lodestar/config'
 import { mainnetChainConfig } from '@lodestar/config/networks'
 import { ssz } from '@lodestar/types'
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/support/errors.js'
 import { fromHex, SecretBytes, toHex } from '../../crypto/index.js'
 import type { SignerError } from '../errors.js'
 import { getBls, signRoot } from '../keys/index.js'
@@ -21,15 +22,6 @@ const PK = getBls().publicKey(SK.expose())
 function expectVerifies(r: SigningRootResult): void {
   const sig = signRoot(SK, r.signingRoot)
   expect(verify(r.signingRoot, PublicKey.fromBytes(PK, true), Signature.fromBytes(sig, true))).toBe(true)
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f()
-  } catch (e) {
-    return (e as SignerError).code
-  }
-  return undefined
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/support/errors.js'
+import { doc, GVR, hex, memoryProtection, OTHER_GVR, pk, root } from '../../../test/support/slashing.js'
 import { parseInterchangeV5, serializeInterchangeV5 } from './interchangeV5.js'
-import { codeOf, doc, GVR, hex, memoryProtection, OTHER_GVR, pk, root } from './testUtils.js'
 
 const K = pk(1)
 type D = ReturnType<typeof doc>

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/support/errors.js'
+import { doc, GVR, hex, memoryProtection, OTHER_GVR, pk, root } from '../../../test/support/slashing.js'
 import { SlashingError } from './errors.js'
 import { applyMigrations } from './migrations.js'
 import { SlashingProtection } from './slashingProtection.js'
-import { codeOf, doc, GVR, hex, memoryProtection, OTHER_GVR, pk, root } from './testUtils.js'
 
 const K = pk(1)
 

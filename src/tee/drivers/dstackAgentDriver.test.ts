@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { readVector } from '../../../test/support/vectors.js'
 import {
   createNitroVerifier,
   DSTACK_RUNTIME_EVENT_TYPE,
@@ -10,7 +11,6 @@ import {
   runtimeEventDigest,
 } from '../../attestation/index.js'
 import { toHex } from '../../crypto/index.js'
-import { readVector } from './driverTestSupport.js'
 import { DstackAgentDriver } from './dstackAgentDriver.js'
 
 const tdxQuote = readVector('dcap/tdx_quote')

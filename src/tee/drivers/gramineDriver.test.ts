@@ -4,11 +4,11 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readVector, VECTORS } from '../../../test/support/vectors.js'
 import { createDcapVerifier, parseQuote } from '../../attestation/index.js'
 import { utf8ToBytes } from '../../crypto/index.js'
 import type { DriverIo } from './driverIo.js'
 import { nodeDriverIo } from './driverIo.js'
-import { readVector, VECTORS } from './driverTestSupport.js'
 import { GramineDriver } from './gramineDriver.js'
 
 const SGX_NOW = 1751624924

@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readVector } from '../../../test/support/vectors.js'
 import { toHex } from '../../crypto/index.js'
-import { readVector } from './driverTestSupport.js'
 import { NsmDriver } from './nsmDriver.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-nsm-'))

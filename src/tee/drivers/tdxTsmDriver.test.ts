@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { fakeKernel } from '../../../test/support/teeDrivers.js'
+import { readVector, VECTORS } from '../../../test/support/vectors.js'
 import {
   parseQuote,
   prepareCollateral,
@@ -10,7 +12,6 @@ import {
   verifyQuote,
 } from '../../attestation/index.js'
 import { SecretBytes } from '../../crypto/index.js'
-import { fakeKernel, readVector, VECTORS } from './driverTestSupport.js'
 import { TdxTsmDriver } from './tdxTsmDriver.js'
 
 const TDX_NOW = 1751624655

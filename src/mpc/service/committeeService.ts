@@ -1,0 +1,875 @@
+/**
+ * The running committee: DKG for every domain of the epoch that has no key yet, and coordinator-based FROST
+ * signing, over an injected peer transport (PeerNetwork) and the sealed committee stores. Orchestration only:
+ * the protocol math is ../dkg, ../frost, ../derive.
+ *
+ * Control messages travel on one well-known session per epoch (CONTROL_SESSION): `ctl/dkg` (the leader starts a
+ * DKG attempt) and `ctl/sign` (a coordinator asks a member to join a signing session). Everything else travels on
+ * the session the control message names (fresh random 32 bytes each time).
+ *
+ * Signing (coordinator = the node that got the API request):
+ *  1. check the request (domain, payload, policy), pick itself + t−1 online members by id;
+ *  2. `ctl/sign` {sid, domain, predecessor, path, message} → each member checks it independently (domain, policy,
+ *     tweak recomputed from predecessor and path), commits, reserves the nonce durably, THEN replies `sign/commit`;
+ *  3. the coordinator sends `sign/package` (the commitment list) → each member takes its nonce (erased in the same
+ *     transaction) and replies `sign/share`;
+ *  4. aggregate (the aggregate is verified first; on failure the bad members are named) — a member that does not
+ *     answer in time, refuses or sends a bad share is left out and another subset is tried.
+ */
+import { createHash } from 'node:crypto'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { fromHex, type SecretBytes, toHex } from '../../crypto/index.js'
+import { type Logger, nullLogger } from '../../log.js'
+import type { PeerMember, ReceivedEnvelope } from '../../net/index.js'
+import type { CommitteeStore } from '../../store/index.js'
+import { deriveTweak } from '../derive/tweak.js'
+import { createDkgSession } from '../dkg/session.js'
+import type { DkgParticipant } from '../dkg/types.js'
+import { aggregate } from '../frost/aggregate.js'
+import { commit } from '../frost/commit.js'
+import type { SigningCommitment } from '../frost/commitments.js'
+import { signingPublicKey } from '../frost/derivedPackage.js'
+import { createKeyShare, type KeyPackage, type KeyShare } from '../frost/keyPackage.js'
+import { decodeKeyPackage, encodeKeyPackage } from '../frost/keyPackageCodec.js'
+import {
+  decodeSignatureShare,
+  decodeSigningCommitment,
+  encodeSignatureShare,
+  encodeSigningCommitment,
+} from '../frost/messages.js'
+import { signShare } from '../frost/signShare.js'
+import type { ParticipantId, ProtocolMessage, Rng, SchemeId } from '../types.js'
+import type { AllowCheck } from './allowList.js'
+import type { Committee, CommitteeDomain } from './committeeFile.js'
+import { CommitteeError } from './errors.js'
+
+/** What the service needs of the peer transport (PeerNetwork implements it). */
+export interface CommitteeTransport {
+  readonly id: number
+  send(
+    recipient: number,
+    msg: { sessionId: Uint8Array; round: string; payload: Uint8Array },
+    opts?: { timeoutMs?: number },
+  ): Promise<void>
+  broadcast(
+    msg: { sessionId: Uint8Array; round: string; payload: Uint8Array },
+    opts?: { timeoutMs?: number },
+  ): Promise<{ delivered: number[]; failed: Map<number, Error> }>
+  recv(o: { sessionId: Uint8Array; round: string; from?: number; timeoutMs: number }): Promise<ReceivedEnvelope>
+  onlinePeers(): number[]
+  closeSession(sessionId: Uint8Array): void
+}
+
+export interface CommitteeServiceOptions {
+  me: ParticipantId
+  committee: Committee
+  transport: CommitteeTransport
+  store: CommitteeStore
+  /** this node's Ed25519 node key (signs DKG share statements) */
+  sign(message: Uint8Array): Uint8Array
+  /** verify a member's node-key signature; must not throw */
+  verify(nodeKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean
+  /** may `predecessor` use `domainId`? (members check too) */
+  allow: AllowCheck
+  rng: Rng
+  logger?: Logger
+  registry?: Registry
+  /** a member that does not answer a signing round within this is skipped (default 2000 ms) */
+  signTimeoutMs?: number
+  /** one DKG round (default 10000 ms) */
+  dkgRoundTimeoutMs?: number
+  /** wait between DKG attempts (default 1000 ms) */
+  dkgRetryMs?: number
+  /** how many signing subsets to try (default 3) */
+  signAttempts?: number
+}
+
+export interface SignRequest {
+  domainId: number
+  predecessor: string
+  path: string
+  message: Uint8Array
+}
+
+export interface SignResult {
+  scheme: SchemeId
+  signature: Uint8Array
+  /** the derived key the signature verifies under */
+  publicKey: Uint8Array
+  signers: ParticipantId[]
+  attempts: number
+}
+
+export interface DomainStatus {
+  id: number
+  scheme: SchemeId
+  purpose: 'Sign'
+  /** group public key (FROST encoding) as hex, or null before the DKG */
+  publicKey: string | null
+}
+
+export interface CommitteeStatus {
+  epoch: string
+  threshold: number
+  me: ParticipantId
+  participants: Array<{ id: ParticipantId; url: string; node_key: string; online: boolean }>
+  domains: DomainStatus[]
+  online_peers: ParticipantId[]
+  status: 'running' | 'dkg' | 'waiting-for-peers'
+  dkg_attempts: number
+  nonces: { reserved: number; used: number; burned: number }
+}
+
+/** The control session of every epoch: sha256("custos-mpc/control"). */
+export const CONTROL_SESSION = new Uint8Array(createHash('sha256').update('custos-mpc/control').digest())
+
+const ROUND = {
+  ctlDkg: 'ctl/dkg',
+  ctlSign: 'ctl/sign',
+  signCommit: 'sign/commit',
+  signPackage: 'sign/package',
+  signShare: 'sign/share',
+  dkgOk: 'dkg/ok',
+} as const
+
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+function dec<T>(b: Uint8Array): T | undefined {
+  try {
+    return JSON.parse(new TextDecoder().decode(b)) as T
+  } catch {
+    return undefined
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface DomainKey {
+  domain: CommitteeDomain
+  pkg: KeyPackage
+  share: KeyShare
+}
+
+interface CtlSign {
+  sid: string
+  domain: number
+  predecessor: string
+  path: string
+  message: string
+}
+
+interface CtlDkg {
+  attempt: string
+  sid: string
+  domains: number[]
+  participants: number[]
+}
+
+/** Payload checks per scheme: Ed25519 raw bytes 0..1232; secp256k1 schemes a 32-byte digest. */
+export function checkPayload(scheme: SchemeId, message: Uint8Array): void {
+  if (scheme === 'Ed25519') {
+    if (message.length > 1232) throw new CommitteeError('MPC_BAD_REQUEST', 'an Eddsa payload is at most 1232 bytes')
+  } else if (message.length !== 32) {
+    throw new CommitteeError('MPC_BAD_REQUEST', `a ${scheme} payload is a 32-byte digest (Ecdsa: hex of 32 bytes)`)
+  }
+}
+
+export class CommitteeService {
+  readonly #o: CommitteeServiceOptions
+  readonly #log: Logger
+  readonly #committee: Committee
+  readonly #keys = new Map<number, DomainKey>()
+  readonly #t: CommitteeTransport
+  readonly #signTimeout: number
+  readonly #dkgTimeout: number
+  #closed = false
+  #dkgRunning: { attempt: bigint; sessions: Uint8Array[]; cancelled: boolean } | undefined
+  #nextDkgAt = 0
+  #dkgAttempts = 0
+  #timer: NodeJS.Timeout | undefined
+  readonly #loops: Promise<void>[] = []
+  readonly #m:
+    | {
+        signatures: Counter<'scheme'>
+        failures: Counter<'reason'>
+        rounds: Histogram<'round'>
+        online: Gauge
+        dkg: Histogram<'outcome'>
+      }
+    | undefined
+
+  constructor(o: CommitteeServiceOptions) {
+    this.#o = o
+    this.#log = o.logger ?? nullLogger
+    this.#committee = o.committee
+    this.#t = o.transport
+    this.#signTimeout = o.signTimeoutMs ?? 2000
+    this.#dkgTimeout = o.dkgRoundTimeoutMs ?? 10_000
+    if (!o.committee.participants.some((p) => p.id === o.me))
+      throw new CommitteeError('MPC_BAD_REQUEST', `participant ${o.me} is not in the committee file`)
+    const r = o.registry
+    this.#m = r && {
+      signatures: new Counter({
+        name: 'custos_mpc_signatures_total',
+        help: 'Threshold signatures this node coordinated, by scheme',
+        labelNames: ['scheme'] as const,
+        registers: [r],
+      }),
+      failures: new Counter({
+        name: 'custos_mpc_sign_failures_total',
+        help: 'Sign requests this node coordinated that failed, by reason',
+        labelNames: ['reason'] as const,
+        registers: [r],
+      }),
+      rounds: new Histogram({
+        name: 'custos_mpc_round_seconds',
+        help: 'Committee round latency as the coordinator sees it (commit, share, sign = whole request, dkg)',
+        labelNames: ['round'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [r],
+      }),
+      online: new Gauge({
+        name: 'custos_mpc_online_members',
+        help: 'Committee members online, this node included',
+        registers: [r],
+        collect: () => undefined,
+      }),
+      dkg: new Histogram({
+        name: 'custos_mpc_dkg_seconds',
+        help: 'DKG attempts (all missing domains), by outcome',
+        labelNames: ['outcome'] as const,
+        buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+        registers: [r],
+      }),
+    }
+    this.#m?.online.set(1)
+  }
+
+  get committee(): Committee {
+    return this.#committee
+  }
+
+  /** Load stored keys, start the control loops and the DKG leader tick. */
+  start(): void {
+    const epochState = this.#o.store.epochs.get()
+    if (epochState && epochState.epoch > this.#committee.epoch)
+      throw new CommitteeError(
+        'MPC_BAD_REQUEST',
+        `this node's state is at epoch ${epochState.epoch}, after the committee file's epoch ${this.#committee.epoch}`,
+      )
+    for (const d of this.#committee.domains) this.#load(d)
+    this.#loops.push(this.#controlLoop(ROUND.ctlSign, (e) => this.#onSignRequest(e)))
+    this.#loops.push(this.#controlLoop(ROUND.ctlDkg, (e) => this.#onDkgStart(e)))
+    this.#timer = setInterval(() => this.#tick(), 250)
+    this.#timer.unref()
+    this.#log.info(
+      {
+        me: this.#o.me,
+        epoch: String(this.#committee.epoch),
+        threshold: this.#committee.threshold,
+        keys: [...this.#keys.keys()],
+      },
+      'committee service started',
+    )
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#timer)
+    if (this.#dkgRunning) this.#cancelDkg()
+  }
+
+  /** Domains of the epoch whose key this node holds. */
+  readyDomains(): number[] {
+    return [...this.#keys.keys()].sort((a, b) => a - b)
+  }
+
+  /** All domains have keys. */
+  get ready(): boolean {
+    return this.#committee.domains.every((d) => this.#keys.has(d.id))
+  }
+
+  domain(id: number): CommitteeDomain {
+    const d = this.#committee.domains.find((x) => x.id === id)
+    if (!d) throw new CommitteeError('MPC_UNKNOWN_DOMAIN', `no domain ${id} in epoch ${this.#committee.epoch}`)
+    return d
+  }
+
+  /** The root public key of a domain (FROST encoding). */
+  publicKey(domainId: number): { scheme: SchemeId; publicKey: Uint8Array } {
+    const d = this.domain(domainId)
+    const k = this.#keys.get(domainId)
+    if (!k) throw new CommitteeError('MPC_KEY_NOT_READY', `the key of domain ${domainId} has not been generated yet`)
+    return { scheme: d.scheme, publicKey: k.pkg.groupPublicKey }
+  }
+
+  /** The key signatures for (predecessor, path) verify under. */
+  derivedPublicKey(domainId: number, predecessor: string, path: string): { scheme: SchemeId; publicKey: Uint8Array } {
+    const d = this.domain(domainId)
+    const k = this.#keys.get(domainId)
+    if (!k) throw new CommitteeError('MPC_KEY_NOT_READY', `the key of domain ${domainId} has not been generated yet`)
+    return { scheme: d.scheme, publicKey: signingPublicKey(k.pkg, deriveTweak(predecessor, path)) }
+  }
+
+  onlineMembers(): ParticipantId[] {
+    const ids = new Set(this.#committee.participants.map((p) => p.id))
+    return [this.#o.me, ...this.#t.onlinePeers().filter((id) => ids.has(id))].sort((a, b) => a - b)
+  }
+
+  status(): CommitteeStatus {
+    const online = new Set(this.onlineMembers())
+    const n = this.#o.store.nonces.inspect()
+    return {
+      epoch: String(this.#committee.epoch),
+      threshold: this.#committee.threshold,
+      me: this.#o.me,
+      participants: this.#committee.participants.map((p) => ({
+        id: p.id,
+        url: p.url,
+        node_key: toHex(p.nodeKey),
+        online: online.has(p.id),
+      })),
+      domains: this.#committee.domains.map((d) => {
+        const k = this.#keys.get(d.id)
+        return { id: d.id, scheme: d.scheme, purpose: d.purpose, publicKey: k ? toHex(k.pkg.groupPublicKey) : null }
+      }),
+      online_peers: this.#t.onlinePeers(),
+      status: this.ready ? 'running' : this.#dkgRunning ? 'dkg' : 'waiting-for-peers',
+      dkg_attempts: this.#dkgAttempts,
+      nonces: { reserved: n.reserved, used: n.used, burned: n.burned },
+    }
+  }
+
+  // ---------------------------------------------------------------- signing (coordinator)
+
+  /** Check a request as every member does: domain, key, payload, policy. Returns the key and tweak. */
+  #check(req: SignRequest): { key: DomainKey; tweak: Uint8Array } {
+    const d = this.domain(req.domainId)
+    checkPayload(d.scheme, req.message)
+    if (!this.#o.allow(req.predecessor, req.domainId))
+      throw new CommitteeError(
+        'MPC_FORBIDDEN',
+        `predecessor ${JSON.stringify(req.predecessor.slice(0, 128))} may not use domain ${req.domainId}`,
+      )
+    const key = this.#keys.get(req.domainId)
+    if (!key)
+      throw new CommitteeError('MPC_KEY_NOT_READY', `the key of domain ${req.domainId} has not been generated yet`)
+    const tweak = deriveTweak(req.predecessor, req.path)
+    return { key, tweak }
+  }
+
+  /** Coordinate one threshold signature. */
+  async sign(req: SignRequest): Promise<SignResult> {
+    const started = performance.now()
+    const { key, tweak } = this.#check(req)
+    const t = this.#committee.threshold
+    const excluded = new Set<ParticipantId>()
+    const attempts = this.#o.signAttempts ?? 3
+    let lastProblem = 'no attempt made'
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const online = this.onlineMembers().filter((id) => !excluded.has(id) || id === this.#o.me)
+      if (online.length < t) {
+        const all = this.onlineMembers().length
+        if (attempt === 1 || all < t) {
+          this.#m?.failures.inc({ reason: 'not_enough_online' })
+          throw new CommitteeError('MPC_NOT_ENOUGH_ONLINE', `not enough participants online (${all} of ${t} needed)`, {
+            online: all,
+            threshold: t,
+          })
+        }
+        break
+      }
+      const others = online.filter((id) => id !== this.#o.me).slice(0, t - 1)
+      const signers = [this.#o.me, ...others].sort((a, b) => a - b)
+      const r = await this.#signOnce(key, req, tweak, signers)
+      if (r.ok) {
+        this.#m?.signatures.inc({ scheme: key.domain.scheme })
+        this.#m?.rounds.observe({ round: 'sign' }, (performance.now() - started) / 1000)
+        return {
+          scheme: key.domain.scheme,
+          signature: r.signature,
+          publicKey: signingPublicKey(key.pkg, tweak),
+          signers,
+          attempts: attempt,
+        }
+      }
+      lastProblem = r.problem
+      for (const id of r.blame) excluded.add(id)
+      this.#log.warn({ attempt, signers, blame: r.blame, problem: r.problem }, 'signing attempt failed; retrying')
+    }
+    this.#m?.failures.inc({ reason: 'attempts_exhausted' })
+    throw new CommitteeError('MPC_SIGN_FAILED', `the committee could not sign: ${lastProblem}`)
+  }
+
+  async #signOnce(
+    key: DomainKey,
+    req: SignRequest,
+    tweak: Uint8Array,
+    signers: ParticipantId[],
+  ): Promise<{ ok: true; signature: Uint8Array } | { ok: false; blame: ParticipantId[]; problem: string }> {
+    const me = this.#o.me
+    const scheme = key.domain.scheme
+    const sid = this.#o.rng(32)
+    const others = signers.filter((id) => id !== me)
+    const epoch = this.#committee.epoch
+    const nonces = this.#o.store.nonces
+    const t0 = performance.now()
+    // own commitment: nonce sealed before anything leaves
+    const own = commit(key.share, this.#o.rng)
+    nonces.reserve({ epoch, domainId: key.domain.id, sessionId: sid, nonce: own.nonces })
+    let ownTaken = false
+    try {
+      const ctl: CtlSign = {
+        sid: toHex(sid),
+        domain: key.domain.id,
+        predecessor: req.predecessor,
+        path: req.path,
+        message: toHex(req.message),
+      }
+      const payload = enc(ctl)
+      const sendFailed: ParticipantId[] = []
+      await Promise.all(
+        others.map((id) =>
+          this.#t
+            .send(id, { sessionId: CONTROL_SESSION, round: ROUND.ctlSign, payload }, { timeoutMs: this.#signTimeout })
+            .catch(() => {
+              sendFailed.push(id)
+            }),
+        ),
+      )
+      if (sendFailed.length > 0) {
+        this.#abortSession(
+          sid,
+          others.filter((id) => !sendFailed.includes(id)),
+        )
+        return { ok: false, blame: sendFailed, problem: `members ${sendFailed.join(', ')} unreachable` }
+      }
+      const commitments: SigningCommitment[] = [own.commitment]
+      const commitReplies = await this.#collect(sid, ROUND.signCommit, others)
+      const blame: ParticipantId[] = []
+      for (const id of others) {
+        const r = commitReplies.get(id)
+        const body = r && dec<{ ok: boolean; commitment?: string; reason?: string }>(r.payload)
+        if (!body?.ok || !body.commitment) {
+          blame.push(id)
+          continue
+        }
+        try {
+          const c = decodeSigningCommitment(scheme, fromHex(body.commitment))
+          if (c.participant !== id) throw new Error('wrong participant')
+          commitments.push(c)
+        } catch {
+          blame.push(id)
+        }
+      }
+      this.#m?.rounds.observe({ round: 'commit' }, (performance.now() - t0) / 1000)
+      if (blame.length > 0) {
+        this.#abortSession(
+          sid,
+          others.filter((id) => !blame.includes(id)),
+        )
+        return { ok: false, blame, problem: `members ${blame.join(', ')} did not commit in time` }
+      }
+      const t1 = performance.now()
+      const pkgPayload = enc({ commitments: commitments.map((c) => toHex(encodeSigningCommitment(scheme, c))) })
+      await Promise.all(
+        others.map((id) =>
+          this.#t
+            .send(
+              id,
+              { sessionId: sid, round: ROUND.signPackage, payload: pkgPayload },
+              { timeoutMs: this.#signTimeout },
+            )
+            .catch(() => undefined),
+        ),
+      )
+      const taken = nonces.take(sid)
+      ownTaken = true
+      const shares = new Map<ParticipantId, Uint8Array>()
+      try {
+        shares.set(me, signShare(key.share, taken.nonce, commitments, req.message, tweak))
+      } finally {
+        taken.nonce.wipe()
+      }
+      const shareReplies = await this.#collect(sid, ROUND.signShare, others)
+      for (const id of others) {
+        const r = shareReplies.get(id)
+        const body = r && dec<{ ok: boolean; share?: string }>(r.payload)
+        if (!body?.ok || !body.share) {
+          blame.push(id)
+          continue
+        }
+        try {
+          const s = decodeSignatureShare(scheme, fromHex(body.share))
+          if (s.participant !== id) throw new Error('wrong participant')
+          shares.set(id, s.share)
+        } catch {
+          blame.push(id)
+        }
+      }
+      this.#m?.rounds.observe({ round: 'share' }, (performance.now() - t1) / 1000)
+      if (blame.length > 0) return { ok: false, blame, problem: `members ${blame.join(', ')} sent no signature share` }
+      const agg = aggregate(key.pkg, commitments, req.message, shares, tweak)
+      if (agg.ok) return { ok: true, signature: agg.signature }
+      this.#log.warn({ bad: agg.badParticipants, domain: key.domain.id }, 'bad signature shares: members named')
+      return {
+        ok: false,
+        blame: agg.badParticipants.filter((id) => id !== me),
+        problem: `bad signature shares from members ${agg.badParticipants.join(', ')}`,
+      }
+    } finally {
+      if (!ownTaken) nonces.discard(sid)
+      this.#t.closeSession(sid)
+    }
+  }
+
+  /** Tell members holding a reserved nonce for `sid` that the session is off (they burn it). */
+  #abortSession(sid: Uint8Array, to: ParticipantId[]): void {
+    const payload = enc({ abort: true })
+    for (const id of to)
+      this.#t
+        .send(id, { sessionId: sid, round: ROUND.signPackage, payload }, { timeoutMs: 1000 })
+        .catch(() => undefined)
+  }
+
+  /** One `round` message from each of `from` within the sign timeout; missing ones are simply absent. */
+  async #collect(sid: Uint8Array, round: string, from: ParticipantId[]): Promise<Map<ParticipantId, ReceivedEnvelope>> {
+    const out = new Map<ParticipantId, ReceivedEnvelope>()
+    await Promise.all(
+      from.map((id) =>
+        this.#t
+          .recv({ sessionId: sid, round, from: id, timeoutMs: this.#signTimeout })
+          .then((e) => {
+            out.set(id, e)
+          })
+          .catch(() => undefined),
+      ),
+    )
+    return out
+  }
+
+  // ---------------------------------------------------------------- signing (member)
+
+  async #onSignRequest(e: ReceivedEnvelope): Promise<void> {
+    const from = e.sender
+    const ctl = dec<CtlSign>(e.payload)
+    if (!ctl || typeof ctl.sid !== 'string' || !/^[0-9a-f]{64}$/.test(ctl.sid)) {
+      this.#log.warn({ peer: from }, 'malformed sign request dropped')
+      return
+    }
+    const sid = fromHex(ctl.sid)
+    const reply = (round: string, body: unknown) =>
+      this.#t
+        .send(from, { sessionId: sid, round, payload: enc(body) }, { timeoutMs: this.#signTimeout })
+        .catch(() => undefined)
+    let key: DomainKey
+    let tweak: Uint8Array
+    let message: Uint8Array
+    try {
+      if (typeof ctl.message !== 'string' || !/^([0-9a-f]{2})*$/.test(ctl.message))
+        throw new CommitteeError('MPC_BAD_REQUEST', 'malformed message')
+      message = fromHex(ctl.message)
+      if (typeof ctl.predecessor !== 'string' || typeof ctl.path !== 'string' || !Number.isInteger(ctl.domain))
+        throw new CommitteeError('MPC_BAD_REQUEST', 'malformed request')
+      ;({ key, tweak } = this.#check({ domainId: ctl.domain, predecessor: ctl.predecessor, path: ctl.path, message }))
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : 'refused'
+      this.#log.warn({ peer: from, reason }, 'sign request refused')
+      await reply(ROUND.signCommit, { ok: false, reason })
+      this.#t.closeSession(sid)
+      return
+    }
+    const nonces = this.#o.store.nonces
+    try {
+      const c = commit(key.share, this.#o.rng)
+      // durable (fsynced) BEFORE the commitment leaves this node
+      nonces.reserve({ epoch: this.#committee.epoch, domainId: key.domain.id, sessionId: sid, nonce: c.nonces })
+      await reply(ROUND.signCommit, {
+        ok: true,
+        commitment: toHex(encodeSigningCommitment(key.domain.scheme, c.commitment)),
+      })
+      let pkg: ReceivedEnvelope
+      try {
+        pkg = await this.#t.recv({ sessionId: sid, round: ROUND.signPackage, from, timeoutMs: 4 * this.#signTimeout })
+      } catch {
+        return // finally burns the nonce
+      }
+      const body = dec<{ commitments?: string[]; abort?: boolean }>(pkg.payload)
+      if (!body || body.abort || !Array.isArray(body.commitments)) return
+      const commitments = body.commitments.map((h) => decodeSigningCommitment(key.domain.scheme, fromHex(String(h))))
+      const mine = commitments.find((x) => x.participant === this.#o.me)
+      if (
+        !mine ||
+        toHex(mine.hiding) !== toHex(c.commitment.hiding) ||
+        toHex(mine.binding) !== toHex(c.commitment.binding)
+      ) {
+        this.#log.warn({ peer: from }, 'signing package does not carry our commitment: refused')
+        await reply(ROUND.signShare, { ok: false, reason: 'commitment mismatch' })
+        return
+      }
+      const taken = nonces.take(sid) // erased in the same transaction
+      let share: Uint8Array
+      try {
+        share = signShare(key.share, taken.nonce, commitments, message, tweak)
+      } finally {
+        taken.nonce.wipe()
+      }
+      await reply(ROUND.signShare, {
+        ok: true,
+        share: toHex(encodeSignatureShare(key.domain.scheme, { participant: this.#o.me, share })),
+      })
+    } catch (err) {
+      this.#log.warn({ peer: from, err: err instanceof Error ? err.message : String(err) }, 'signing session failed')
+      await reply(ROUND.signShare, { ok: false, reason: 'failed' })
+    } finally {
+      nonces.discard(sid)
+      this.#t.closeSession(sid)
+    }
+  }
+
+  async #controlLoop(round: string, handle: (e: ReceivedEnvelope) => Promise<void>): Promise<void> {
+    while (!this.#closed) {
+      let e: ReceivedEnvelope
+      try {
+        e = await this.#t.recv({ sessionId: CONTROL_SESSION, round, timeoutMs: 5_000 })
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if (code === 'PEER_CLOSED') return
+        if (code !== 'PEER_TIMEOUT') await sleep(100)
+        continue
+      }
+      handle(e).catch((err) =>
+        this.#log.warn({ err: err instanceof Error ? err.message : String(err), round }, 'control message failed'),
+      )
+    }
+  }
+
+  // ---------------------------------------------------------------- DKG
+
+  #load(d: CommitteeDomain): void {
+    const stored = this.#o.store.shares.get(this.#committee.epoch, d.id)
+    if (!stored) return
+    try {
+      const pkg = decodeKeyPackage(stored.publicPackage)
+      if (pkg.scheme !== d.scheme) throw new Error(`stored key is ${pkg.scheme}, the domain is ${d.scheme}`)
+      const share = createKeyShare(pkg, this.#o.me, stored.share)
+      this.#keys.set(d.id, { domain: d, pkg, share })
+    } catch (e) {
+      stored.share.wipe()
+      this.#log.error({ domain: d.id, err: (e as Error).message }, 'stored key share does not load')
+    }
+  }
+
+  #missingDomains(): number[] {
+    return this.#committee.domains.filter((d) => !this.#keys.has(d.id)).map((d) => d.id)
+  }
+
+  /** The DKG leader is the lowest participant id among online members. */
+  #isLeader(): boolean {
+    return this.onlineMembers()[0] === this.#o.me
+  }
+
+  #tick(): void {
+    const online = this.onlineMembers()
+    this.#m?.online.set(online.length)
+    if (this.#closed || this.#dkgRunning || Date.now() < this.#nextDkgAt) return
+    const missing = this.#missingDomains()
+    if (missing.length === 0 || !this.#isLeader()) return
+    const all = this.#committee.participants.map((p) => p.id)
+    if (online.length < all.length) return // a fresh key is dealt to every member
+    const attempt = BigInt(Date.now()) * 1000n + BigInt(this.#o.rng(2)[0]! * 4)
+    const ctl: CtlDkg = {
+      attempt: attempt.toString(),
+      sid: toHex(this.#o.rng(32)),
+      domains: missing,
+      participants: all,
+    }
+    this.#log.info({ attempt: ctl.attempt, domains: missing }, 'starting a DKG attempt as leader')
+    this.#t
+      .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlDkg, payload: enc(ctl) }, { timeoutMs: 3000 })
+      .catch(() => undefined)
+    this.#runDkg(ctl, this.#o.me).catch(() => undefined)
+  }
+
+  async #onDkgStart(e: ReceivedEnvelope): Promise<void> {
+    const ctl = dec<CtlDkg>(e.payload)
+    if (
+      !ctl ||
+      typeof ctl.attempt !== 'string' ||
+      !/^\d{1,19}$/.test(ctl.attempt) ||
+      !/^[0-9a-f]{64}$/.test(String(ctl.sid)) ||
+      !Array.isArray(ctl.domains) ||
+      !Array.isArray(ctl.participants)
+    ) {
+      this.#log.warn({ peer: e.sender }, 'malformed DKG start dropped')
+      return
+    }
+    await this.#runDkg(ctl, e.sender)
+  }
+
+  #cancelDkg(): void {
+    const r = this.#dkgRunning
+    if (!r) return
+    r.cancelled = true
+    for (const s of r.sessions) this.#t.closeSession(s)
+  }
+
+  async #runDkg(ctl: CtlDkg, leader: ParticipantId): Promise<void> {
+    const attempt = BigInt(ctl.attempt)
+    const epoch = this.#committee.epoch
+    if (this.#dkgRunning) {
+      if (this.#dkgRunning.attempt >= attempt) return
+      this.#cancelDkg()
+      await sleep(10)
+    }
+    const members = new Map(this.#committee.participants.map((p) => [p.id, p]))
+    const participants: DkgParticipant[] = []
+    for (const id of ctl.participants) {
+      const m = members.get(id)
+      if (!m) {
+        this.#log.warn({ peer: leader, participant: id }, 'DKG start names a non-member: refused')
+        return
+      }
+      participants.push({ id, nodeKey: m.nodeKey })
+    }
+    const domains = ctl.domains.map((id) => this.#committee.domains.find((d) => d.id === id))
+    if (domains.some((d) => !d) || !participants.some((p) => p.id === this.#o.me)) return
+    const base = fromHex(ctl.sid)
+    const sessionOf = (domainId: number) =>
+      new Uint8Array(
+        createHash('sha256')
+          .update(base)
+          .update(Buffer.from(Uint32Array.of(domainId).buffer))
+          .digest(),
+      )
+    const run = { attempt, sessions: [base, ...domains.map((d) => sessionOf(d!.id))], cancelled: false }
+    this.#dkgRunning = run
+    this.#dkgAttempts++
+    const started = performance.now()
+    const epochs = this.#o.store.epochs
+    let outcome = 'failed'
+    try {
+      epochs.beginAttempt({ epoch, kind: 'dkg', attemptId: attempt })
+      const results: Array<{ domain: CommitteeDomain; pkg: KeyPackage; share: SecretBytes }> = []
+      for (const d of domains as CommitteeDomain[]) {
+        const r = await this.#dkgDomain(d, sessionOf(d.id), participants, run)
+        if (r.kind !== 'done') {
+          outcome = r.kind
+          this.#log.warn({ domain: d.id, outcome: r.kind, detail: r.detail }, 'DKG attempt did not produce a key')
+          epochs.abandonAttempt()
+          return
+        }
+        this.#o.store.shares.putPending({
+          epoch,
+          domainId: d.id,
+          attemptId: attempt,
+          share: r.share,
+          publicPackage: encodeKeyPackage(r.pkg),
+        })
+        results.push({ domain: d, pkg: r.pkg, share: r.share })
+      }
+      // every member confirms it holds its shares before anyone activates them
+      const others = participants.map((p) => p.id).filter((id) => id !== this.#o.me)
+      await this.#t.broadcast({ sessionId: base, round: ROUND.dkgOk, payload: enc({ ok: true }) }, { timeoutMs: 3000 })
+      const oks = await Promise.allSettled(
+        others.map((id) =>
+          this.#t.recv({ sessionId: base, round: ROUND.dkgOk, from: id, timeoutMs: this.#dkgTimeout }),
+        ),
+      )
+      if (run.cancelled || oks.some((o) => o.status === 'rejected')) {
+        this.#log.warn({ attempt: ctl.attempt }, 'DKG attempt: not every member confirmed; abandoned')
+        epochs.abandonAttempt()
+        return
+      }
+      epochs.completeAttempt({ epoch, attemptId: attempt })
+      for (const r of results) {
+        this.#keys.set(r.domain.id, { domain: r.domain, pkg: r.pkg, share: createKeyShare(r.pkg, this.#o.me, r.share) })
+      }
+      outcome = 'done'
+      this.#log.info(
+        {
+          attempt: ctl.attempt,
+          domains: results.map((r) => ({ id: r.domain.id, publicKey: toHex(r.pkg.groupPublicKey) })),
+          ms: Math.round(performance.now() - started),
+        },
+        'DKG completed',
+      )
+    } catch (e) {
+      this.#log.warn({ attempt: ctl.attempt, err: (e as Error).message }, 'DKG attempt failed')
+      try {
+        epochs.abandonAttempt()
+      } catch {
+        // already abandoned or superseded
+      }
+    } finally {
+      this.#m?.dkg.observe({ outcome }, (performance.now() - started) / 1000)
+      for (const s of run.sessions) this.#t.closeSession(s)
+      if (this.#dkgRunning === run) this.#dkgRunning = undefined
+      if (outcome !== 'done') this.#nextDkgAt = Date.now() + (this.#o.dkgRetryMs ?? 1000)
+    }
+  }
+
+  async #dkgDomain(
+    d: CommitteeDomain,
+    sessionId: Uint8Array,
+    participants: DkgParticipant[],
+    run: { cancelled: boolean },
+  ): Promise<
+    { kind: 'done'; pkg: KeyPackage; share: SecretBytes } | { kind: 'restart' | 'abort' | 'timeout'; detail: string }
+  > {
+    const session = createDkgSession({
+      scheme: d.scheme,
+      epoch: this.#committee.epoch,
+      sessionId,
+      participants,
+      threshold: this.#committee.threshold,
+      me: this.#o.me,
+      rng: this.#o.rng,
+      sign: (m) => this.#o.sign(m),
+      verify: (k, m, s) => {
+        try {
+          return this.#o.verify(k, m, s)
+        } catch {
+          return false
+        }
+      },
+    })
+    const deliver = async (out: ProtocolMessage[]) => {
+      for (const m of out) {
+        if (m.to === 'all')
+          await this.#t.broadcast({ sessionId, round: m.round, payload: m.payload }, { timeoutMs: this.#dkgTimeout })
+        else
+          await this.#t.send(m.to, { sessionId, round: m.round, payload: m.payload }, { timeoutMs: this.#dkgTimeout })
+      }
+    }
+    await deliver(session.start())
+    for (;;) {
+      if (run.cancelled) return { kind: 'abort', detail: 'superseded' }
+      const o = session.outcome
+      if (o) {
+        if (o.kind === 'done') return { kind: 'done', pkg: o.keyPackage, share: o.myShare }
+        if (o.kind === 'restart') return { kind: 'restart', detail: `exclude ${o.exclude.join(',')}` }
+        return { kind: 'abort', detail: `${o.reason} ${o.culprits.join(',')}` }
+      }
+      const w = session.waitingFor()
+      if (!w) return { kind: 'abort', detail: 'no outcome' }
+      let e: ReceivedEnvelope
+      try {
+        e = await this.#t.recv({ sessionId, round: w.round, timeoutMs: this.#dkgTimeout })
+      } catch {
+        return { kind: 'timeout', detail: `no ${w.round} from ${w.from.join(',')}` }
+      }
+      let out: ProtocolMessage[]
+      try {
+        out = session.receive(e.sender, e.round, e.payload)
+      } catch (err) {
+        this.#log.warn({ peer: e.sender, round: e.round, err: (err as Error).message }, 'DKG message refused')
+        continue
+      }
+      await deliver(out)
+    }
+  }
+}
+
+/** The transport's member table for a committee. */
+export function peerMembersOf(c: Committee): PeerMember[] {
+  return c.participants.map((p) => ({ id: p.id, nodeKey: p.nodeKey, url: p.url }))
+}
