@@ -8,6 +8,7 @@ import { concatBytes, SecretBytes, toHex, utf8ToBytes } from '../../crypto/index
 import type { Collateral } from '../dcap/collateral.js'
 import { createDcapVerifier } from '../dcap/createDcapVerifier.js'
 import { DcapError } from '../dcap/errors.js'
+import { parseDcapQuote, pckChainDersOf } from '../dcap/verifyQuote.js'
 import { decodeVersionedAttestation, encodeVersionedAttestation } from '../dstack/index.js'
 import { AttestationError } from '../errors.js'
 import { derToPem, INTEL_QE_VENDOR_ID, parseQuote } from '../quote/index.js'
@@ -239,6 +240,9 @@ describe('simulated TEE attest → DCAP verify round trip', () => {
     const binding = sha256(concatBytes(q.signature.attestationPublicKey, q.signature.qeAuthData))
     expect(q.signature.qeReport.reportData.subarray(0, 32)).toEqual(binding)
     expect(q.signature.attestationPublicKey).toEqual(dcapKey(key(3)).rawXY)
+    // the verifier parses without decoding the PEM chain, and decodes it only for chains it has not seen
+    expect(parseDcapQuote(quoteOf(att)).pckChainDer).toEqual([])
+    expect(pckChainDersOf(parseDcapQuote(quoteOf(att)))).toEqual(q.pckChainDer)
   })
 
   it('prepares each FMSPC collateral once and reuses it', async () => {
