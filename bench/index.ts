@@ -1,4 +1,4 @@
-/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap, nitro, signer, policy, peer, mpc (default: all). */
+/** `npm run bench [area…]`: prints one line per figure. Areas: kms, dcap, nitro, signer, policy, peer, mpc, frost (default: all). */
 import 'reflect-metadata'
 import { benchDcap } from './dcap.js'
 import { benchKms } from './kms.js'
@@ -13,6 +13,7 @@ const areas: Record<string, () => Promise<void>> = {
   policy: async () => (await import('./policy.js')).benchPolicy(),
   peer: async () => (await import('./peer.js')).benchPeer(),
   mpc: async () => (await import('./mpc.js')).benchMpc(),
+  frost: async () => (await import('./frost.js')).benchFrost(),
 }
 const wanted = process.argv.slice(2)
 for (const name of wanted.length > 0 ? wanted : Object.keys(areas)) {

@@ -116,7 +116,6 @@ export async function startCommittee(
       sendTimeoutMs: 5000,
       backoffBaseMs: 50,
       backoffMaxMs: 1000,
-      pingIntervalMs: 1000,
     },
   })
   const stores = openCommitteeStore(deps.store, { logger: logger.child({ module: 'store' }) })

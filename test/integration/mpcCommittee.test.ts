@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1_FROST } from '@noble/curves/secp256k1.js'
+import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registerMpcCommand } from '../../src/cli/mpcCommand.js'
 import { fromHex, toHex } from '../../src/crypto/index.js'
 import { derivePublicKey, deriveTweak } from '../../src/mpc/index.js'
 import { api, type MemberProcess, setupCommittee, signBody, until } from './mpcCommitteeHarness.js'
@@ -53,6 +55,25 @@ afterAll(async () => {
   await Promise.all(members.map((m) => m.kill()))
   rmSync(dir, { recursive: true, force: true })
 })
+
+/** `custos mpc …` in this process (its output captured). */
+async function custos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { code: -1, stdout: '', stderr: '' }
+  const program = new Command().exitOverride().enablePositionalOptions()
+  registerMpcCommand(program, {
+    out: (t) => {
+      out.stdout += t
+    },
+    err: (t) => {
+      out.stderr += t
+    },
+    exitCode: (c) => {
+      out.code = c
+    },
+  })
+  await program.parseAsync(['node', 'custos', ...args])
+  return out
+}
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff)
 
@@ -148,6 +169,49 @@ describe('threshold committee of 5 processes (t = 3)', () => {
       check(0, 'alice.near', 'c', msgs[k]!, r.json)
     })
   }, 60_000)
+
+  it('custos mpc status | public-key | sign talk to a member', async () => {
+    const url = members[3]!.apiUrl
+    const st = await custos('mpc', 'status', '--url', url)
+    expect(st.code).toBe(0)
+    expect(JSON.parse(st.stdout)).toMatchObject({ epoch: '1', threshold: 3, me: 3, status: 'running' })
+    const pk = await custos(
+      'mpc',
+      'public-key',
+      '--url',
+      url,
+      '--domain',
+      '1',
+      '--predecessor',
+      'alice.near',
+      '--path',
+      'cli',
+    )
+    expect(JSON.parse(pk.stdout).public_key_hex).toBe(
+      toHex(derivePublicKey('Bip340', roots.get(1)!, deriveTweak('alice.near', 'cli'))),
+    )
+    const digest = bytes(32, 77)
+    const sg = await custos(
+      'mpc',
+      'sign',
+      '--url',
+      url,
+      '--token',
+      ALICE,
+      '--domain',
+      '1',
+      '--path',
+      'cli',
+      '--ecdsa',
+      '--payload',
+      toHex(digest),
+    )
+    expect(sg.code, sg.stderr).toBe(0)
+    check(1, 'alice.near', 'cli', digest, JSON.parse(sg.stdout))
+    const denied = await custos('mpc', 'sign', '--url', url, '--token', EVE, '--payload', '00')
+    expect(denied.code).toBe(1)
+    expect(denied.stderr).toMatch(/403: predecessor "eve\.near" may not use domain 0/)
+  }, 30_000)
 
   it('refuses a predecessor the policy does not allow (403, no signature), unknown callers (401) and malformed requests (400)', async () => {
     const url = `${members[1]!.apiUrl}/mpc/v1/sign`

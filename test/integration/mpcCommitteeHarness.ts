@@ -35,6 +35,7 @@ export interface CommitteeSpec {
   tokens: Record<string, string>
   allow: Array<{ predecessor: string; domains: number[] }>
   roundTimeoutMs?: number
+  dkgRoundTimeoutMs?: number
 }
 
 export class MemberProcess {
@@ -128,6 +129,7 @@ export async function setupCommittee(spec: CommitteeSpec): Promise<MemberProcess
       p2p_listen: `127.0.0.1:${ports[i]!.p2p}`,
       listen: `127.0.0.1:${ports[i]!.api}`,
       round_timeout_ms: spec.roundTimeoutMs ?? 2000,
+      dkg_round_timeout_ms: spec.dkgRoundTimeoutMs ?? 10_000,
       api_tokens: Object.entries(spec.tokens).map(([t, predecessor]) => ({ sha256: sha256Hex(t), predecessor })),
       allow: spec.allow,
     }

@@ -180,6 +180,11 @@ describe('signer crash safety', () => {
         continue
       }
       await node.spawn()
+      // Kill while it serves: once this process has answered a signature (its BLS and commit workers start
+      // after the listeners, ~0.4-1 s on a loaded 2-core VM), let it run a random 0.3-1.2 s more.
+      const before = signed.length
+      const served = performance.now()
+      while (signed.length === before && performance.now() - served < 5000) await sleep(10)
       await sleep(300 + chaos() * 900)
       await node.kill()
       kills++

@@ -115,7 +115,7 @@ export interface CommitteeStatus {
   participants: Array<{ id: ParticipantId; url: string; node_key: string; online: boolean }>
   domains: DomainStatus[]
   online_peers: ParticipantId[]
-  status: 'running' | 'dkg' | 'waiting-for-peers'
+  status: 'running' | 'dkg' | 'waiting-for-peers' | 'resharing-needed'
   dkg_attempts: number
   nonces: { reserved: number; used: number; burned: number }
 }
@@ -183,6 +183,8 @@ export class CommitteeService {
   #closed = false
   #dkgRunning: { attempt: bigint; sessions: Uint8Array[]; cancelled: boolean } | undefined
   #nextDkgAt = 0
+  /** this node holds shares of an earlier epoch: a fresh DKG would replace those keys, so none is run */
+  #reshareNeeded = false
   #dkgAttempts = 0
   #timer: NodeJS.Timeout | undefined
   readonly #loops: Promise<void>[] = []
@@ -256,6 +258,15 @@ export class CommitteeService {
         `this node's state is at epoch ${epochState.epoch}, after the committee file's epoch ${this.#committee.epoch}`,
       )
     for (const d of this.#committee.domains) this.#load(d)
+    const older = this.#o.store.shares.epochs().filter((e) => e < this.#committee.epoch)
+    if (older.length > 0 && !this.ready) {
+      this.#reshareNeeded = true
+      this.#log.error(
+        { epoch: String(this.#committee.epoch), held: older.map(String) },
+        'this node holds key shares of an earlier epoch: moving keys to a new epoch needs a resharing, which this ' +
+          'version does not run; no DKG is started (it would replace the keys)',
+      )
+    }
     this.#loops.push(this.#controlLoop(ROUND.ctlSign, (e) => this.#onSignRequest(e)))
     this.#loops.push(this.#controlLoop(ROUND.ctlDkg, (e) => this.#onDkgStart(e)))
     this.#timer = setInterval(() => this.#tick(), 250)
@@ -316,7 +327,7 @@ export class CommitteeService {
 
   status(): CommitteeStatus {
     const online = new Set(this.onlineMembers())
-    const n = this.#o.store.nonces.inspect()
+    const n = this.#o.store.nonces.counts()
     return {
       epoch: String(this.#committee.epoch),
       threshold: this.#committee.threshold,
@@ -332,7 +343,13 @@ export class CommitteeService {
         return { id: d.id, scheme: d.scheme, purpose: d.purpose, publicKey: k ? toHex(k.pkg.groupPublicKey) : null }
       }),
       online_peers: this.#t.onlinePeers(),
-      status: this.ready ? 'running' : this.#dkgRunning ? 'dkg' : 'waiting-for-peers',
+      status: this.ready
+        ? 'running'
+        : this.#reshareNeeded
+          ? 'resharing-needed'
+          : this.#dkgRunning
+            ? 'dkg'
+            : 'waiting-for-peers',
       dkg_attempts: this.#dkgAttempts,
       nonces: { reserved: n.reserved, used: n.used, burned: n.burned },
     }
@@ -412,29 +429,40 @@ export class CommitteeService {
     const epoch = this.#committee.epoch
     const nonces = this.#o.store.nonces
     const t0 = performance.now()
-    // own commitment: nonce sealed before anything leaves
-    const own = commit(key.share, this.#o.rng)
-    nonces.reserve({ epoch, domainId: key.domain.id, sessionId: sid, nonce: own.nonces })
+    const ctl: CtlSign = {
+      sid: toHex(sid),
+      domain: key.domain.id,
+      predecessor: req.predecessor,
+      path: req.path,
+      message: toHex(req.message),
+    }
+    const payload = enc(ctl)
+    const sendFailed: ParticipantId[] = []
+    // ask the members first; our own commitment is made (and its nonce sealed) while they work on theirs, and
+    // it leaves this node only in the signing package, after the reservation committed
+    const asked = Promise.all(
+      others.map((id) =>
+        this.#t
+          .send(id, { sessionId: CONTROL_SESSION, round: ROUND.ctlSign, payload }, { timeoutMs: this.#signTimeout })
+          .catch(() => {
+            sendFailed.push(id)
+          }),
+      ),
+    )
+    await new Promise((r) => setImmediate(r)) // the requests leave before our own work starts
+    let own: ReturnType<typeof commit>
+    try {
+      own = commit(key.share, this.#o.rng)
+      nonces.reserve({ epoch, domainId: key.domain.id, sessionId: sid, nonce: own.nonces })
+    } catch (e) {
+      await asked
+      this.#abortSession(sid, others)
+      this.#t.closeSession(sid)
+      throw e
+    }
     let ownTaken = false
     try {
-      const ctl: CtlSign = {
-        sid: toHex(sid),
-        domain: key.domain.id,
-        predecessor: req.predecessor,
-        path: req.path,
-        message: toHex(req.message),
-      }
-      const payload = enc(ctl)
-      const sendFailed: ParticipantId[] = []
-      await Promise.all(
-        others.map((id) =>
-          this.#t
-            .send(id, { sessionId: CONTROL_SESSION, round: ROUND.ctlSign, payload }, { timeoutMs: this.#signTimeout })
-            .catch(() => {
-              sendFailed.push(id)
-            }),
-        ),
-      )
+      await asked
       if (sendFailed.length > 0) {
         this.#abortSession(
           sid,
@@ -470,7 +498,7 @@ export class CommitteeService {
       }
       const t1 = performance.now()
       const pkgPayload = enc({ commitments: commitments.map((c) => toHex(encodeSigningCommitment(scheme, c))) })
-      await Promise.all(
+      const sent = Promise.all(
         others.map((id) =>
           this.#t
             .send(
@@ -481,6 +509,8 @@ export class CommitteeService {
             .catch(() => undefined),
         ),
       )
+      // let the packages go out, then make our own share while the members make theirs
+      await new Promise((r) => setImmediate(r))
       const taken = nonces.take(sid)
       ownTaken = true
       const shares = new Map<ParticipantId, Uint8Array>()
@@ -489,6 +519,7 @@ export class CommitteeService {
       } finally {
         taken.nonce.wipe()
       }
+      await sent
       const shareReplies = await this.#collect(sid, ROUND.signShare, others)
       for (const id of others) {
         const r = shareReplies.get(id)
@@ -670,7 +701,7 @@ export class CommitteeService {
   #tick(): void {
     const online = this.onlineMembers()
     this.#m?.online.set(online.length)
-    if (this.#closed || this.#dkgRunning || Date.now() < this.#nextDkgAt) return
+    if (this.#closed || this.#reshareNeeded || this.#dkgRunning || Date.now() < this.#nextDkgAt) return
     const missing = this.#missingDomains()
     if (missing.length === 0 || !this.#isLeader()) return
     const all = this.#committee.participants.map((p) => p.id)
@@ -715,6 +746,7 @@ export class CommitteeService {
   async #runDkg(ctl: CtlDkg, leader: ParticipantId): Promise<void> {
     const attempt = BigInt(ctl.attempt)
     const epoch = this.#committee.epoch
+    if (this.#reshareNeeded) return
     if (this.#dkgRunning) {
       if (this.#dkgRunning.attempt >= attempt) return
       this.#cancelDkg()

@@ -1,0 +1,317 @@
+/**
+ * The committee service in one process over an in-memory transport (the multi-process tests are in
+ * test/integration/mpcCommittee*.test.ts): DKG by itself, signing for derived keys, member-side checks, a member
+ * that sends a bad signature share is named and left out, too few members fail fast, and the API shapes.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { schnorr } from '@noble/curves/secp256k1.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SecretBytes, toHex } from '../../crypto/index.js'
+import { memoryLogger } from '../../log.js'
+import type { ReceivedEnvelope } from '../../net/index.js'
+import { createNodeSigner, nodeKeyVerifier } from '../../net/index.js'
+import { type CommitteeStore, openCommitteeStore, openStore, type Store } from '../../store/index.js'
+import { derivePublicKey } from '../derive/deriveKey.js'
+import { deriveTweak } from '../derive/tweak.js'
+import { createAllowCheck } from './allowList.js'
+import { createMpcApp, SignBody } from './api.js'
+import { type Committee, parseCommittee } from './committeeFile.js'
+import { CommitteeService, type CommitteeTransport } from './committeeService.js'
+
+/** An in-memory message bus: per node, per (session, round) queues; `down` nodes neither send nor receive. */
+class Bus {
+  readonly queues = new Map<
+    number,
+    Map<string, { msgs: ReceivedEnvelope[]; waiters: Array<(e: ReceivedEnvelope) => void> }>
+  >()
+  readonly down = new Set<number>()
+  /** rewrite a payload on its way (tests of misbehaving members) */
+  tamper: ((from: number, round: string, payload: Uint8Array) => Uint8Array) | undefined
+  seq = 0n
+
+  box(node: number, key: string) {
+    let m = this.queues.get(node)
+    if (!m) {
+      m = new Map()
+      this.queues.set(node, m)
+    }
+    let b = m.get(key)
+    if (!b) {
+      b = { msgs: [], waiters: [] }
+      m.set(key, b)
+    }
+    return b
+  }
+
+  deliver(from: number, to: number, sessionId: Uint8Array, round: string, payload: Uint8Array): void {
+    if (this.down.has(to) || this.down.has(from))
+      throw Object.assign(new Error('unreachable'), { code: 'PEER_UNREACHABLE' })
+    const p = this.tamper ? this.tamper(from, round, payload) : payload
+    const e = {
+      epoch: 1n,
+      sessionId,
+      round,
+      sender: from,
+      recipient: to,
+      seq: this.seq++,
+      payload: p,
+      signature: new Uint8Array(64),
+      raw: new Uint8Array(0),
+    } as ReceivedEnvelope
+    const b = this.box(to, `${toHex(sessionId)}/${round}`)
+    b.msgs.push(e)
+    const w = b.waiters.splice(0)
+    for (const f of w) f(e)
+  }
+
+  transport(id: number, members: number[]): CommitteeTransport {
+    return {
+      id,
+      send: async (to, m) => this.deliver(id, to, m.sessionId, m.round, m.payload),
+      broadcast: async (m) => {
+        const out = { delivered: [] as number[], failed: new Map<number, Error>() }
+        for (const to of members)
+          if (to !== id)
+            try {
+              this.deliver(id, to, m.sessionId, m.round, m.payload)
+              out.delivered.push(to)
+            } catch (e) {
+              out.failed.set(to, e as Error)
+            }
+        return out
+      },
+      recv: (o) =>
+        new Promise((resolve, reject) => {
+          const b = this.box(id, `${toHex(o.sessionId)}/${o.round}`)
+          const take = () => {
+            const i = b.msgs.findIndex((e) => o.from === undefined || e.sender === o.from)
+            if (i < 0) return false
+            const [e] = b.msgs.splice(i, 1)
+            clearTimeout(timer)
+            resolve(e!)
+            return true
+          }
+          const timer = setTimeout(
+            () => reject(Object.assign(new Error('timeout'), { code: 'PEER_TIMEOUT' })),
+            o.timeoutMs,
+          )
+          const wait = () => {
+            if (!take()) b.waiters.push(wait)
+          }
+          wait()
+        }),
+      onlinePeers: () => (this.down.has(id) ? [] : members.filter((m) => m !== id && !this.down.has(m))),
+      closeSession: () => undefined,
+    }
+  }
+}
+
+const dirs: string[] = []
+const stores: Store[] = []
+afterAll(() => {
+  for (const s of stores) s.close()
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+function committeeOf(t: number, signers: ReturnType<typeof createNodeSigner>[]): Committee {
+  return parseCommittee({
+    epoch: 1,
+    threshold: t,
+    participants: signers.map((s, i) => ({
+      id: i,
+      node_key: toHex(s.publicKey),
+      url: `https://127.0.0.1:${7000 + i}`,
+    })),
+    domains: [
+      { id: 0, scheme: 'Ed25519' },
+      { id: 1, scheme: 'Bip340' },
+    ],
+  })
+}
+
+async function startCommittee(n: number, t: number, extraAllow: (id: number) => string[] = () => []) {
+  const bus = new Bus()
+  const signers = Array.from({ length: n }, () => createNodeSigner(new SecretBytes(new Uint8Array(randomBytes(32)))))
+  const committee = committeeOf(t, signers)
+  const ids = committee.participants.map((p) => p.id)
+  const logs = ids.map(() => memoryLogger())
+  const committeeStores: CommitteeStore[] = []
+  const services = ids.map((id) => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-mpc-svc-'))
+    dirs.push(dir)
+    const store = openStore({ dataDir: dir, sealingKey: new SecretBytes(new Uint8Array(32).fill(id + 1)) })
+    stores.push(store)
+    const cs = openCommitteeStore(store)
+    committeeStores.push(cs)
+    return new CommitteeService({
+      me: id,
+      committee,
+      transport: bus.transport(id, ids),
+      store: cs,
+      sign: (m) => signers[id]!.sign(m),
+      verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
+      allow: createAllowCheck([
+        { predecessor: 'alice.near', domains: [0, 1] },
+        ...extraAllow(id).map((predecessor) => ({ predecessor, domains: [0] })),
+      ]),
+      rng: (len = 32) => new Uint8Array(randomBytes(len)),
+      logger: logs[id]!,
+      signTimeoutMs: 300,
+      dkgRoundTimeoutMs: 2000,
+    })
+  })
+  for (const s of services) s.start()
+  const end = Date.now() + 30_000
+  while (!services.every((s) => s.ready)) {
+    if (Date.now() > end) throw new Error('DKG did not finish')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return { bus, services, logs, committeeStores }
+}
+
+describe('committee service (in-memory transport)', () => {
+  it('runs the DKG, signs for derived keys, names a member that sends a bad share, and fails fast below t', async () => {
+    const { bus, services, logs, committeeStores } = await startCommittee(4, 3)
+    const root0 = services[0]!.publicKey(0).publicKey
+    for (const s of services) expect(toHex(s.publicKey(0).publicKey)).toBe(toHex(root0))
+    const msg = new TextEncoder().encode('hello committee')
+    const r = await services[1]!.sign({ domainId: 0, predecessor: 'alice.near', path: 'x', message: msg })
+    const key = derivePublicKey('Ed25519', root0, deriveTweak('alice.near', 'x'))
+    expect(ed25519.verify(r.signature, msg, key)).toBe(true)
+    expect(r.signers).toEqual([0, 1, 2])
+
+    const digest = new Uint8Array(32).fill(5)
+    const b = await services[3]!.sign({ domainId: 1, predecessor: 'alice.near', path: '', message: digest })
+    const xonly = derivePublicKey('Bip340', services[3]!.publicKey(1).publicKey, deriveTweak('alice.near', ''))
+    expect(schnorr.verify(b.signature, digest, xonly)).toBe(true)
+
+    // member 1 corrupts its signature shares: the coordinator names it and signs with another subset
+    bus.tamper = (from, round, payload) => {
+      if (from !== 1 || round !== 'sign/share') return payload
+      const body = JSON.parse(new TextDecoder().decode(payload)) as { ok: boolean; share?: string }
+      if (!body.share) return payload
+      const last = body.share.slice(-2) === '00' ? '01' : '00'
+      return new TextEncoder().encode(JSON.stringify({ ...body, share: body.share.slice(0, -2) + last }))
+    }
+    const r2 = await services[0]!.sign({ domainId: 0, predecessor: 'alice.near', path: 'y', message: msg })
+    expect(r2.attempts).toBe(2)
+    expect(r2.signers).toEqual([0, 2, 3])
+    expect(ed25519.verify(r2.signature, msg, derivePublicKey('Ed25519', root0, deriveTweak('alice.near', 'y')))).toBe(
+      true,
+    )
+    expect(
+      logs[0]!.entries.some(
+        (e) => e.msg === 'bad signature shares: members named' && (e.obj as { bad: number[] }).bad.join() === '1',
+      ),
+    ).toBe(true)
+    bus.tamper = undefined
+
+    // a predecessor the policy does not allow: refused before any member is asked
+    await expect(
+      services[0]!.sign({ domainId: 0, predecessor: 'eve.near', path: '', message: msg }),
+    ).rejects.toMatchObject({ code: 'MPC_FORBIDDEN', status: 403 })
+    // a secp256k1 domain needs a 32-byte digest
+    await expect(
+      services[0]!.sign({ domainId: 1, predecessor: 'alice.near', path: '', message: msg }),
+    ).rejects.toMatchObject({ code: 'MPC_BAD_REQUEST' })
+
+    // no nonce was left reserved and none was used twice (each session id has one ledger row)
+    for (const cs of committeeStores) {
+      const n = cs.nonces.inspect()
+      expect(n.reserved).toBe(0)
+      expect(new Set(n.records.map((x) => toHex(x.sessionId))).size).toBe(n.records.length)
+      expect(cs.nonces.counts()).toEqual({ reserved: n.reserved, used: n.used, burned: n.burned })
+    }
+
+    // two members down: 2 of 3 online → fails fast
+    bus.down.add(2)
+    bus.down.add(3)
+    const t0 = performance.now()
+    await expect(services[0]!.sign({ domainId: 0, predecessor: 'alice.near', path: '', message: msg })).rejects.toThrow(
+      'not enough participants online (2 of 3 needed)',
+    )
+    expect(performance.now() - t0).toBeLessThan(100)
+    for (const s of services) await s.close()
+
+    // the committee file moves to epoch 2: keys of epoch 1 are not replaced by a fresh DKG (resharing is needed)
+    const next = new CommitteeService({
+      me: 0,
+      committee: { ...services[0]!.committee, epoch: 2n },
+      transport: bus.transport(0, [0]),
+      store: committeeStores[0]!,
+      sign: () => new Uint8Array(64),
+      verify: () => false,
+      allow: () => true,
+      rng: (len = 32) => new Uint8Array(randomBytes(len)),
+    })
+    next.start()
+    expect(next.status().status).toBe('resharing-needed')
+    expect(committeeStores[0]!.shares.list().every((x) => x.epoch === 1n)).toBe(true)
+    await next.close()
+  }, 60_000)
+
+  it('members check the request themselves: a coordinator that allows more than they do gets no signature', async () => {
+    // the coordinator (0) allows eve.near; members 1 and 2 do not
+    const { services, logs } = await startCommittee(3, 2, (id) => (id === 0 ? ['eve.near'] : []))
+    await expect(
+      services[0]!.sign({ domainId: 0, predecessor: 'eve.near', path: '', message: new Uint8Array(1) }),
+    ).rejects.toMatchObject({ code: 'MPC_SIGN_FAILED', status: 503 })
+    for (const id of [1, 2]) expect(logs[id]!.entries.some((e) => e.msg === 'sign request refused')).toBe(true)
+    for (const s of services) await s.close()
+  }, 60_000)
+})
+
+describe('committee file and sign API parsing', () => {
+  it('parses the committee file and refuses bad ones', () => {
+    const ok = {
+      epoch: 2,
+      threshold: 2,
+      participants: [
+        { id: 1, node_key: '11'.repeat(32), url: 'https://127.0.0.1:1' },
+        { id: 0, node_key: '22'.repeat(32), url: 'https://127.0.0.1:2/' },
+      ],
+      domains: [{ id: 0, scheme: 'Ed25519' }],
+    }
+    const c = parseCommittee(JSON.stringify(ok))
+    expect(c.epoch).toBe(2n)
+    expect(c.participants.map((p) => p.id)).toEqual([0, 1])
+    expect(c.participants[0]!.url).toBe('https://127.0.0.1:2')
+    expect(() => parseCommittee({ ...ok, threshold: 3 })).toThrow(/threshold exceeds/)
+    expect(() => parseCommittee({ ...ok, participants: [ok.participants[0], ok.participants[0]] })).toThrow(/twice/)
+    expect(() => parseCommittee({ ...ok, domains: [{ id: 0, scheme: 'Ecdsa' }] })).toThrow(/domains/)
+    expect(() => parseCommittee('{')).toThrow(/not valid JSON/)
+  })
+
+  it('allow-list patterns', () => {
+    const allow = createAllowCheck([
+      { predecessor: 'app:*', domains: [0] },
+      { predecessor: 'alice.near', domains: [0, 1] },
+    ])
+    expect(allow('app:1234', 0)).toBe(true)
+    expect(allow('app:1234', 1)).toBe(false)
+    expect(allow('alice.near', 1)).toBe(true)
+    expect(allow('alice.nearx', 1)).toBe(false)
+    expect(allow('bob.near', 0)).toBe(false)
+  })
+
+  it('the NEAR sign request shape, with its legacy aliases', () => {
+    expect(SignBody.safeParse({ request: { path: '', payload_v2: { Eddsa: 'ab' }, domain_id: 0 } }).success).toBe(true)
+    expect(SignBody.safeParse({ request: { path: 'p', payload: Array(32).fill(1), key_version: 1 } }).success).toBe(
+      true,
+    )
+    expect(SignBody.safeParse({ request: { path: '', payload_v2: { Eddsa: 'ab' } } }).success).toBe(true)
+    for (const bad of [
+      { request: { path: '', payload_v2: { Eddsa: 'abc' }, domain_id: 0 } },
+      { request: { path: '', payload_v2: { Other: 'ab' }, domain_id: 0 } },
+      { request: { path: '', payload_v2: { Eddsa: 'ab' }, domain_id: 0, key_version: 0 } },
+      { request: { path: '', domain_id: 0 } },
+      { request: { path: 1, payload_v2: { Eddsa: 'ab' } } },
+    ])
+      expect(SignBody.safeParse(bad).success, JSON.stringify(bad)).toBe(false)
+    expect(typeof createMpcApp).toBe('function')
+  })
+})
