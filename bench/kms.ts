@@ -33,8 +33,7 @@ import {
   isSimulatedQuote,
   issueDcapCertificate,
 } from '../src/attestation/index.js'
-import { parseCertificate, pemToDer } from '../src/crypto/index.js'
-import { deriveAppKeys } from '../src/kms/crypto/index.js'
+import { deriveAppKeys, parseCertificate, pemToDer } from '../src/crypto/index.js'
 import { bootstrapKeys, createAttestedCert, onboardFrom } from '../src/kms/index.js'
 import { nullLogger } from '../src/log.js'
 import { readRaTlsCertificate } from '../src/net/index.js'

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { SecretBytes } from '../crypto/index.js'
+import { derToPem, pemToDer, SecretBytes } from '../crypto/index.js'
 import { TeeError } from './errors.js'
 
 /** File helpers for the simulated TEE: secrets are raw bytes with mode 0600 and refused if group/world-readable. */
@@ -53,8 +53,7 @@ export async function loadOrCreateKeyFile(path: string): Promise<SecretBytes> {
 }
 
 export function derToPemText(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64')
-  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`
+  return derToPem(der, 'CERTIFICATE')
 }
 
 export async function readPem(path: string): Promise<Uint8Array> {
@@ -64,9 +63,11 @@ export async function readPem(path: string): Promise<Uint8Array> {
   } catch (e) {
     throw new TeeError('TEE_SIMULATED_FILES', `cannot read ${path}`, {}, { cause: e })
   }
-  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text)
-  if (!m) throw new TeeError('TEE_SIMULATED_FILES', `${path} holds no PEM certificate`)
-  return new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64'))
+  try {
+    return pemToDer(text, 'CERTIFICATE')
+  } catch (e) {
+    throw new TeeError('TEE_SIMULATED_FILES', `${path} holds no valid PEM certificate`, {}, { cause: e })
+  }
 }
 
 export async function readPublicFile(path: string): Promise<Uint8Array> {

@@ -1,4 +1,5 @@
 import { createHash, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto'
+import { derToPem } from '../../crypto/index.js'
 import { children, DerError, expectTag, oidOf, readTop, serialHexOf, TAG, type Tlv, timeOf, whole } from './der.js'
 import { DcapError } from './errors.js'
 
@@ -79,10 +80,7 @@ function walk(der: Uint8Array) {
  * bytes are compared to be sure.
  */
 export function nodeCertOf(der: Uint8Array): NodeX509 {
-  const b64 = Buffer.from(der).toString('base64')
-  const node = new NodeX509(
-    `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`,
-  )
+  const node = new NodeX509(derToPem(der, 'CERTIFICATE'))
   if (!Buffer.from(node.raw).equals(Buffer.from(der))) throw new DerError('certificate bytes do not round-trip')
   return node
 }

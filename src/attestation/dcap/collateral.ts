@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { pemBlocksToDer } from '../../crypto/index.js'
 import { DcapError } from './errors.js'
 
 const bytesLike = z.union([z.string(), z.array(z.number().int().min(0).max(255)), z.instanceof(Uint8Array)])
@@ -50,19 +51,13 @@ export function collateralBytes(v: string | number[] | Uint8Array, what: string)
   return new Uint8Array(Buffer.from(s, 'hex'))
 }
 
-const PEM_RE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*?)-----END CERTIFICATE-----/g
-
 /** Split a concatenated PEM chain into DER certificates, in order. @throws DcapError DCAP_COLLATERAL_MALFORMED */
 export function pemChainToDer(pem: string, what: string): Uint8Array[] {
-  const out: Uint8Array[] = []
-  for (const m of pem.matchAll(PEM_RE)) {
-    const b64 = (m[1] ?? '').replace(/\s+/g, '')
-    const bin = Buffer.from(b64, 'base64')
-    if (bin.length === 0 || bin.toString('base64').replace(/=+$/, '') !== b64.replace(/=+$/, ''))
-      throw new DcapError('DCAP_COLLATERAL_MALFORMED', `${what}: certificate ${out.length} is not valid base64`, {
-        what,
-      })
-    out.push(new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength))
+  let out: Uint8Array[]
+  try {
+    out = pemBlocksToDer(pem, 'CERTIFICATE')
+  } catch (e) {
+    throw new DcapError('DCAP_COLLATERAL_MALFORMED', `${what}: ${(e as Error).message}`, { what })
   }
   if (out.length === 0) throw new DcapError('DCAP_COLLATERAL_MALFORMED', `${what} holds no PEM certificate`, { what })
   return out

@@ -1,12 +1,12 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestWorld, loadVector, PINNED, type TestWorld } from '../../../test/support/dcapWorld.js'
+import { codeOfAsync } from '../../../test/support/errors.js'
 import { replayRuntimeEvents } from '../dstack/index.js'
 import type { Attestation, RuntimeEvent } from '../types.js'
 import { createVerifier } from '../verifier.js'
 import { normSerial } from './certs.js'
 import { createDcapVerifier } from './createDcapVerifier.js'
-import { DcapError } from './errors.js'
 import { prepareCollateral } from './prepareCollateral.js'
 import { verifyQuote } from './verifyQuote.js'
 
@@ -16,16 +16,6 @@ let world: TestWorld
 beforeAll(async () => {
   world = await buildTestWorld()
 })
-
-async function codeOf(f: () => unknown): Promise<string> {
-  try {
-    await f()
-  } catch (e) {
-    if (e instanceof DcapError) return e.code
-    throw e
-  }
-  throw new Error('expected a DcapError, got success')
-}
 
 const TD_ATTR = 120 // td_attributes offset inside the TD report body
 
@@ -46,7 +36,7 @@ describe('synthetic DCAP world (own test root CA)', () => {
 
   it('the same collateral is refused under the pinned Intel root', async () => {
     const col = await world.collateral()
-    expect(await codeOf(() => prepareCollateral(col, undefined, NOW))).toBe('DCAP_UNTRUSTED_ROOT')
+    expect(await codeOfAsync(() => prepareCollateral(col, undefined, NOW))).toBe('DCAP_UNTRUSTED_ROOT')
   })
 
   it('a PCK leaf listed in the PCK CRL → DCAP_PCK_REVOKED', async () => {
@@ -55,35 +45,35 @@ describe('synthetic DCAP world (own test root CA)', () => {
       world.rootDer,
       NOW,
     )
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_PCK_REVOKED')
+    expect(await codeOfAsync(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_PCK_REVOKED')
   })
 
   it('a PCK CA listed in the root CA CRL → DCAP_CERT_REVOKED', async () => {
     // the collateral's PCK CRL issuer chain already holds the CA, so prepare refuses it
     const col = await world.collateral({ rootRevoked: [world.pckCa.serialNumber] })
-    expect(await codeOf(() => prepareCollateral(col, world.rootDer, NOW))).toBe('DCAP_CERT_REVOKED')
+    expect(await codeOfAsync(() => prepareCollateral(col, world.rootDer, NOW))).toBe('DCAP_CERT_REVOKED')
   })
 
   it('a TCB signing cert listed in the root CA CRL → DCAP_CERT_REVOKED', async () => {
     const col = await world.collateral({ rootRevoked: [world.tcbSigner.serialNumber] })
-    expect(await codeOf(() => prepareCollateral(col, world.rootDer, NOW))).toBe('DCAP_CERT_REVOKED')
+    expect(await codeOfAsync(() => prepareCollateral(col, world.rootDer, NOW))).toBe('DCAP_CERT_REVOKED')
   })
 
   it('a PCK CRL from another CA than the quote chain’s → DCAP_CRL_INVALID', async () => {
     const p = prepareCollateral(await world.collateral({ pckCrlIssuer: 'other' }), world.rootDer, NOW)
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_CRL_INVALID')
+    expect(await codeOfAsync(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_CRL_INVALID')
   })
 
   it('a Revoked TCB level → DCAP_TCB_REVOKED', async () => {
     const tcbInfo = withPlatformStatus('Revoked')
     const p = prepareCollateral(await world.collateral({ tcbInfo }), world.rootDer, NOW)
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_TCB_REVOKED')
+    expect(await codeOfAsync(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_TCB_REVOKED')
   })
 
   it('an unknown TCB status → DCAP_TCB_STATUS_UNKNOWN', async () => {
     const tcbInfo = withPlatformStatus('Mystery')
     const p = prepareCollateral(await world.collateral({ tcbInfo }), world.rootDer, NOW)
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_TCB_STATUS_UNKNOWN')
+    expect(await codeOfAsync(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_TCB_STATUS_UNKNOWN')
   })
 
   it('FMSPC of another platform → DCAP_FMSPC_MISMATCH', async () => {
@@ -92,7 +82,7 @@ describe('synthetic DCAP world (own test root CA)', () => {
       '"fmspc":"B0C06F000001"',
     )
     const p = prepareCollateral(await world.collateral({ tcbInfo }), world.rootDer, NOW)
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_FMSPC_MISMATCH')
+    expect(await codeOfAsync(() => verifyQuote(world.quote(), p, { now: NOW }))).toBe('DCAP_FMSPC_MISMATCH')
   })
 
   it('TDX module version with no module identity → DCAP_NO_TCB_LEVEL; module SVN too low → DCAP_NO_TCB_LEVEL', async () => {
@@ -102,13 +92,13 @@ describe('synthetic DCAP world (own test root CA)', () => {
         b[1] = 7
       },
     })
-    expect(await codeOf(() => verifyQuote(v7, p, { now: NOW }))).toBe('DCAP_NO_TCB_LEVEL')
+    expect(await codeOfAsync(() => verifyQuote(v7, p, { now: NOW }))).toBe('DCAP_NO_TCB_LEVEL')
     const low = world.quote({
       body: (b) => {
         b[0] = 1
       },
     })
-    expect(await codeOf(() => verifyQuote(low, p, { now: NOW }))).toBe('DCAP_NO_TCB_LEVEL')
+    expect(await codeOfAsync(() => verifyQuote(low, p, { now: NOW }))).toBe('DCAP_NO_TCB_LEVEL')
   })
 
   it('module SVN between levels merges the module status (OutOfDate)', async () => {
@@ -128,7 +118,7 @@ describe('synthetic DCAP world (own test root CA)', () => {
         b[64] = 1
       },
     })
-    expect(await codeOf(() => verifyQuote(q, p, { now: NOW }))).toBe('DCAP_TDX_MODULE_MISMATCH')
+    expect(await codeOfAsync(() => verifyQuote(q, p, { now: NOW }))).toBe('DCAP_TDX_MODULE_MISMATCH')
   })
 
   it('debug TD → DCAP_DEBUG unless allowDebug', async () => {
@@ -138,7 +128,7 @@ describe('synthetic DCAP world (own test root CA)', () => {
         b[TD_ATTR] = (b[TD_ATTR] as number) | 1
       },
     })
-    expect(await codeOf(() => verifyQuote(q, p, { now: NOW }))).toBe('DCAP_DEBUG')
+    expect(await codeOfAsync(() => verifyQuote(q, p, { now: NOW }))).toBe('DCAP_DEBUG')
     const v = verifyQuote(q, p, { now: NOW, allowDebug: true })
     expect(v.debug).toBe(true)
   })
@@ -150,18 +140,18 @@ describe('synthetic DCAP world (own test root CA)', () => {
         b[TD_ATTR + 3] = (b[TD_ATTR + 3] as number) & ~0x10
       },
     })
-    expect(await codeOf(() => verifyQuote(noSept, p, { now: NOW }))).toBe('DCAP_TD_ATTRIBUTES')
+    expect(await codeOfAsync(() => verifyQuote(noSept, p, { now: NOW }))).toBe('DCAP_TD_ATTRIBUTES')
     const reserved = world.quote({
       body: (b) => {
         b[TD_ATTR + 5] = 1
       },
     })
-    expect(await codeOf(() => verifyQuote(reserved, p, { now: NOW }))).toBe('DCAP_TD_ATTRIBUTES')
+    expect(await codeOfAsync(() => verifyQuote(reserved, p, { now: NOW }))).toBe('DCAP_TD_ATTRIBUTES')
   })
 
   it('test PCK leaf expired → DCAP_EXPIRED (certificate validity is checked per call)', async () => {
     const p = prepareCollateral(await world.collateral(), world.rootDer, NOW)
-    expect(await codeOf(() => verifyQuote(world.quote(), p, { now: Date.parse('2027-02-01') / 1000 }))).toBe(
+    expect(await codeOfAsync(() => verifyQuote(world.quote(), p, { now: Date.parse('2027-02-01') / 1000 }))).toBe(
       'DCAP_EXPIRED',
     )
   })
@@ -230,14 +220,14 @@ describe('createDcapVerifier (EvidenceVerifier)', () => {
     const col = await world.collateral()
     const verifier = createDcapVerifier({ collateralProvider: async () => col, trustedRootDer: world.rootDer })
     const att = attestation()
-    expect(await codeOf(() => verifier.verify({ ...att, runtimeEvents: events.slice(1) }, { now: NOW }))).toBe(
+    expect(await codeOfAsync(() => verifier.verify({ ...att, runtimeEvents: events.slice(1) }, { now: NOW }))).toBe(
       'DCAP_EVENT_LOG_MISMATCH',
     )
-    expect(await codeOf(() => verifier.verify({ ...att, reportData: new Uint8Array(64) }, { now: NOW }))).toBe(
+    expect(await codeOfAsync(() => verifier.verify({ ...att, reportData: new Uint8Array(64) }, { now: NOW }))).toBe(
       'DCAP_REPORT_DATA_MISMATCH',
     )
     expect(
-      await codeOf(() =>
+      await codeOfAsync(() =>
         verifier.verify(
           { quote: { type: 'nitro', nsmQuote: new Uint8Array(1) }, runtimeEvents: [], reportData, config },
           { now: NOW },
