@@ -154,6 +154,19 @@ const writeOnce = (file: string, text: string) => {
  * again restarts from there (nodes that hold keys go straight to serving).
  */
 export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
+  // With basePort 0 the committee's ports are probed free before the nodes bind them (peers must know each
+  // other's URLs first), so another process can take one in between: pick new ports and start again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevnetOnce(opts)
+    } catch (e) {
+      const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      if (!inUse || (opts.basePort ?? 8001) !== 0 || !opts.committee || attempt >= 3) throw e
+    }
+  }
+}
+
+async function startDevnetOnce(opts: DevnetOptions): Promise<Devnet> {
   const home = resolve(opts.home)
   const n = opts.nodes ?? 3
   const basePort = opts.basePort ?? 8001

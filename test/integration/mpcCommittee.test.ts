@@ -294,10 +294,12 @@ describe('threshold committee of 5 processes (t = 3)', () => {
   it('with 2 members killed t = 3 still sign; with a third killed requests fail fast (503)', async () => {
     await members[3]!.kill()
     await members[4]!.kill()
-    await until('0 sees 2 peers', async () => {
-      const s = await api(`${members[0]!.apiUrl}/mpc/v1/state`)
-      return (s.json.online_peers as number[]).length === 2 ? true : undefined
-    })
+    // every remaining member (the coordinator below is member 1) sees the other two again
+    for (const m of members.slice(0, 3))
+      await until(`${m.id} sees 2 peers`, async () => {
+        const s = await api(`${m.apiUrl}/mpc/v1/state`)
+        return (s.json.online_peers as number[]).length === 2 ? true : undefined
+      })
     for (const [domain, m] of [
       [0, bytes(20, 7)],
       [1, bytes(32, 8)],
