@@ -2,7 +2,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Command } from 'commander'
 import { afterAll, describe, expect, it } from 'vitest'
 import { encodeVersionedAttestation, SIMULATED_FMSPC } from '../../src/attestation/index.js'
 import { registerAttestCommand } from '../../src/cli/attestCommand.js'
@@ -13,6 +12,7 @@ import {
   provisionSimulatedMachineInMemory,
   SimulatedTee,
 } from '../../src/tee/index.js'
+import { runCommand } from '../support/cliIo.js'
 import { startFakePcs, vectorCollateral } from '../support/pccs.js'
 
 const V = resolve(import.meta.dirname, '../../../shared/vectors')
@@ -26,25 +26,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-async function custos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  let code = 0
-  const program = new Command().exitOverride().enablePositionalOptions()
-  registerAttestCommand(program, {
-    out: (t) => {
-      stdout += t
-    },
-    err: (t) => {
-      stderr += t
-    },
-    exitCode: (c) => {
-      code = c
-    },
-  })
-  await program.parseAsync(['node', 'custos', ...args])
-  return { code, stdout, stderr }
-}
+const custos = (...args: string[]) => runCommand(registerAttestCommand, args)
 
 const json = async (...args: string[]) => {
   const r = await custos(...args, '--json')

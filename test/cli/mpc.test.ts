@@ -1,33 +1,15 @@
 /** `custos mpc derive`: offline chain-signature derivation (near-mpc.md §3.4 vector A, testnet roots). */
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
-import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerMpcCommand } from '../../src/cli/mpcCommand.js'
+import { runCommand } from '../support/cliIo.js'
 
 const SECP_ROOT = 'secp256k1:4NfTiv3UsGahebgTaHyD9vF8KYKMBnfd6kh94mK6xv8fGBiJB8TBtFMP5WWXz6B89Ac1fbpzPwAvoyQebemHFwx3'
 const ED_ROOT = 'ed25519:6vSEtQxrQj6txUMh33WC4ERyCWmNMRTdufDWAaDY3Un2'
 const A = ['--predecessor', 'alice.testnet', '--path', 'ethereum-1']
 
-async function custos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  let code = -1
-  const program = new Command().exitOverride().enablePositionalOptions()
-  registerMpcCommand(program, {
-    out: (t) => {
-      stdout += t
-    },
-    err: (t) => {
-      stderr += t
-    },
-    exitCode: (c) => {
-      code = c
-    },
-  })
-  await program.parseAsync(['node', 'custos', ...args])
-  return { code, stdout, stderr }
-}
+const custos = (...args: string[]) => runCommand(registerMpcCommand, args, -1)
 
 describe('custos mpc derive', () => {
   it('secp256k1 root → uncompressed/compressed key, NEAR key, EVM and P2WPKH addresses (--json)', async () => {
