@@ -3,7 +3,11 @@
  *
  *   {"epoch": 1, "threshold": 3,
  *    "participants": [{"id": 0, "node_key": "<hex Ed25519 32 bytes>", "url": "https://127.0.0.1:7101"}, …],
- *    "domains": [{"id": 0, "scheme": "Ed25519", "purpose": "Sign"}, …]}
+ *    "domains": [{"id": 0, "scheme": "Ed25519", "purpose": "Sign", "public_key": "<hex, once the key exists>"}, …]}
+ *
+ * A later epoch (epoch + 1, members or threshold changed, or the same for a refresh) is a resharing: members
+ * that hold shares of the earlier epoch deal them to the new set; the keys stay. Set `public_key` on every
+ * domain that has a key (`custos mpc public-key`), so a joining node never starts a fresh DKG for it.
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
@@ -23,6 +27,12 @@ export interface CommitteeDomain {
   id: number
   scheme: SchemeId
   purpose: 'Sign'
+  /**
+   * The domain's group public key (FROST encoding) when it already exists (voted on chain, or copied into the
+   * file by the operator after the first epoch). A domain with a key is never given a fresh DKG: a new epoch
+   * reshares it, and a joiner checks the old key package it is sent against this key.
+   */
+  publicKey?: Uint8Array
 }
 
 export interface Committee {
@@ -53,6 +63,10 @@ const FileSchema = z
           id: z.number().int().min(0).max(0xffff_ffff),
           scheme: z.enum(['Ed25519', 'Secp256k1Frost', 'Bip340']),
           purpose: z.literal('Sign').default('Sign'),
+          public_key: z
+            .string()
+            .regex(/^(0x)?([0-9a-fA-F]{64}|[0-9a-fA-F]{66})$/, 'expected the hex group public key (32 or 33 bytes)')
+            .optional(),
         })
         .strict(),
     ),
@@ -96,7 +110,12 @@ export function parseCommittee(input: unknown): Committee {
       .map((p) => ({ id: p.id, nodeKey: fromHex(p.node_key.replace(/^0x/, '')), url: p.url.replace(/\/$/, '') }))
       .sort((a, b) => a.id - b.id),
     domains: f.domains
-      .map((d) => ({ id: d.id, scheme: d.scheme, purpose: 'Sign' as const }))
+      .map((d) => ({
+        id: d.id,
+        scheme: d.scheme,
+        purpose: 'Sign' as const,
+        ...(d.public_key ? { publicKey: fromHex(d.public_key.replace(/^0x/, '')) } : {}),
+      }))
       .sort((a, b) => a.id - b.id),
   }
 }

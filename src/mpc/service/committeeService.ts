@@ -82,6 +82,18 @@ export interface CommitteeServiceOptions {
   dkgRetryMs?: number
   /** how many signing subsets to try (default 3) */
   signAttempts?: number
+  /**
+   * Called once this node activated new keys (a DKG or a resharing completed at every member): the EVM
+   * committee source votes them on chain (`votePk` / `voteReshared`). Errors are logged, never thrown back.
+   */
+  onKeysActivated?(event: KeysActivated): void | Promise<void>
+}
+
+export interface KeysActivated {
+  epoch: bigint
+  kind: 'dkg' | 'reshare'
+  attemptId: bigint
+  domains: Array<{ id: number; scheme: SchemeId; publicKey: Uint8Array }>
 }
 
 export interface SignRequest {

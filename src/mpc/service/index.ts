@@ -6,6 +6,7 @@ export { createMpcApp, payloadOf, SignBody, signatureJson } from './api.js'
 export type { Committee, CommitteeDomain, CommitteeMember } from './committeeFile.js'
 export { parseCommittee, readCommitteeFile } from './committeeFile.js'
 export type {
+  KeysActivated,
   CommitteeServiceOptions,
   CommitteeStatus,
   CommitteeTransport,
