@@ -10,13 +10,14 @@ import { join } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SecretBytes, toHex } from '../../crypto/index.js'
+import { fromHex, SecretBytes, toHex } from '../../crypto/index.js'
 import { memoryLogger } from '../../log.js'
 import type { ReceivedEnvelope } from '../../net/index.js'
 import { createNodeSigner, nodeKeyVerifier } from '../../net/index.js'
 import { type CommitteeStore, openCommitteeStore, openStore, type Store } from '../../store/index.js'
 import { derivePublicKey } from '../derive/deriveKey.js'
 import { deriveTweak } from '../derive/tweak.js'
+import { decodeKeyPackage } from '../frost/keyPackageCodec.js'
 import { createAllowCheck } from './allowList.js'
 import { createMpcApp, SignBody } from './api.js'
 import { type Committee, parseCommittee } from './committeeFile.js'
@@ -170,7 +171,7 @@ async function startCommittee(n: number, t: number, extraAllow: (id: number) => 
     if (Date.now() > end) throw new Error('DKG did not finish')
     await new Promise((r) => setTimeout(r, 20))
   }
-  return { bus, services, logs, committeeStores }
+  return { bus, services, logs, committeeStores, signers }
 }
 
 describe('committee service (in-memory transport)', () => {
@@ -249,9 +250,146 @@ describe('committee service (in-memory transport)', () => {
       rng: (len = 32) => new Uint8Array(randomBytes(len)),
     })
     next.start()
-    expect(next.status().status).toBe('resharing-needed')
+    await new Promise((r) => setTimeout(r, 600))
+    expect(next.status()).toMatchObject({ status: 'waiting-for-peers', reshare_from: '1' })
     expect(committeeStores[0]!.shares.list().every((x) => x.epoch === 1n)).toBe(true)
     await next.close()
+  }, 60_000)
+
+  it('reshares into a new epoch (one leaves, one joins, t changes) and refreshes: keys and derived keys stay, every share changes, old shares are erased', async () => {
+    const { services, committeeStores, signers } = await startCommittee(4, 3)
+    const msg = new TextEncoder().encode('before and after')
+    const keys = [0, 1].map((d) => toHex(services[0]!.publicKey(d).publicKey))
+    const derived0 = derivePublicKey('Ed25519', fromHex(keys[0]!), deriveTweak('alice.near', 'p'))
+    for (const s of services) await s.close()
+    const sharesOf = (cs: CommitteeStore, epoch: bigint) => toHex(cs.shares.require(epoch, 0).share.expose())
+    const epoch1Shares = [0, 1, 2].map((i) => sharesOf(committeeStores[i]!, 1n))
+
+    // epoch 2: member 3 leaves, member 4 joins (a fresh store), threshold 3 → 2; the file names the keys
+    const joiner = createNodeSigner(new SecretBytes(new Uint8Array(randomBytes(32))))
+    const dir = mkdtempSync(join(tmpdir(), 'custos-mpc-svc-'))
+    dirs.push(dir)
+    const joinerStore = openStore({ dataDir: dir, sealingKey: new SecretBytes(new Uint8Array(32).fill(9)) })
+    stores.push(joinerStore)
+    const allSigners = [...signers.slice(0, 3), undefined, joiner]
+    const allStores = [...committeeStores.slice(0, 3), undefined, openCommitteeStore(joinerStore)]
+    const epochCommittee = (epoch: number, t: number, ids: number[]) =>
+      parseCommittee({
+        epoch,
+        threshold: t,
+        participants: ids.map((i) => ({
+          id: i,
+          node_key: toHex(allSigners[i]!.publicKey),
+          url: `https://127.0.0.1:${7000 + i}`,
+        })),
+        domains: [
+          { id: 0, scheme: 'Ed25519', public_key: keys[0] },
+          { id: 1, scheme: 'Bip340', public_key: keys[1] },
+        ],
+      })
+    const run = async (committee: Committee) => {
+      const bus = new Bus()
+      const ids = committee.participants.map((p) => p.id)
+      const svc = ids.map(
+        (id) =>
+          new CommitteeService({
+            me: id,
+            committee,
+            transport: bus.transport(id, ids),
+            store: allStores[id]!,
+            sign: (m) => allSigners[id]!.sign(m),
+            verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
+            allow: createAllowCheck([{ predecessor: 'alice.near', domains: [0, 1] }]),
+            rng: (len = 32) => new Uint8Array(randomBytes(len)),
+            signTimeoutMs: 300,
+            dkgRoundTimeoutMs: 2000,
+          }),
+      )
+      for (const s of svc) s.start()
+      const end = Date.now() + 30_000
+      while (!svc.every((s) => s.ready)) {
+        if (Date.now() > end) throw new Error(`resharing to epoch ${committee.epoch} did not finish`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      return svc
+    }
+    const e2 = await run(epochCommittee(2, 2, [0, 1, 2, 4]))
+    for (const s of e2) expect([0, 1].map((d) => toHex(s.publicKey(d).publicKey))).toEqual(keys)
+    // t = 2: the joiner and one old member sign for the same derived key as before
+    const r = await e2[3]!.sign({ domainId: 0, predecessor: 'alice.near', path: 'p', message: msg })
+    expect(r.signers).toEqual([0, 4])
+    expect(ed25519.verify(r.signature, msg, derived0)).toBe(true)
+    // every share changed, and no node keeps a share of epoch 1
+    for (const i of [0, 1, 2]) {
+      expect(sharesOf(allStores[i]!, 2n)).not.toBe(epoch1Shares[i])
+      expect(allStores[i]!.shares.epochs()).toEqual([2n])
+    }
+    expect(allStores[4]!.shares.epochs()).toEqual([2n])
+    for (const s of e2) await s.close()
+
+    // epoch 3, a refresh (same set and threshold): the key stays, every share changes
+    const epoch2Shares = [0, 1, 2, 4].map((i) => sharesOf(allStores[i]!, 2n))
+    const e3 = await run(epochCommittee(3, 2, [0, 1, 2, 4]))
+    expect(toHex(e3[0]!.publicKey(0).publicKey)).toBe(keys[0])
+    ;[0, 1, 2, 4].forEach((i, k) => {
+      expect(sharesOf(allStores[i]!, 3n)).not.toBe(epoch2Shares[k])
+      expect(allStores[i]!.shares.epochs()).toEqual([3n])
+    })
+    const digest = new Uint8Array(32).fill(7)
+    const b = await e3[1]!.sign({ domainId: 1, predecessor: 'alice.near', path: 'q', message: digest })
+    expect(
+      schnorr.verify(b.signature, digest, derivePublicKey('Bip340', fromHex(keys[1]!), deriveTweak('alice.near', 'q'))),
+    ).toBe(true)
+    for (const s of e3) await s.close()
+  }, 90_000)
+
+  it('a resharing the old members cannot run (fewer than the old threshold stay) is reported, and no DKG replaces the key', async () => {
+    const { services, committeeStores, signers } = await startCommittee(3, 3)
+    const key = toHex(services[0]!.publicKey(0).publicKey)
+    for (const s of services) await s.close()
+    const committee = parseCommittee({
+      epoch: 2,
+      threshold: 2,
+      participants: [0, 1].map((i) => ({
+        id: i,
+        node_key: toHex(signers[i]!.publicKey),
+        url: `https://127.0.0.1:${7000 + i}`,
+      })),
+      domains: [
+        { id: 0, scheme: 'Ed25519' },
+        { id: 1, scheme: 'Bip340' },
+      ],
+    })
+    const bus = new Bus()
+    const log = memoryLogger()
+    const svc = [0, 1].map(
+      (id) =>
+        new CommitteeService({
+          me: id,
+          committee,
+          transport: bus.transport(id, [0, 1]),
+          store: committeeStores[id]!,
+          sign: (m) => signers[id]!.sign(m),
+          verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
+          allow: () => true,
+          rng: (len = 32) => new Uint8Array(randomBytes(len)),
+          logger: id === 0 ? log : undefined,
+          dkgRoundTimeoutMs: 1000,
+        }),
+    )
+    for (const s of svc) s.start()
+    await new Promise((r) => setTimeout(r, 800))
+    expect(svc[0]!.status().status).toBe('resharing-needed')
+    expect(log.entries.some((e) => /only 2 members of epoch 1 stay in epoch 2; resharing needs 3/.test(e.msg))).toBe(
+      true,
+    )
+    expect(committeeStores[0]!.shares.epochs()).toEqual([1n])
+    // the epoch-1 share is kept (it is the only copy of the key) and still carries the key
+    const held = committeeStores[0]!.shares.require(1n, 0)
+    held.share.wipe()
+    expect(toHex(decodeKeyPackage(held.publicPackage).groupPublicKey)).toBe(key)
+    expect(() => svc[0]!.publicKey(0)).toThrow(/has not been generated yet/)
+    for (const s of svc) await s.close()
   }, 60_000)
 
   it('members check the request themselves: a coordinator that allows more than they do gets no signature', async () => {

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import { fromHex, type SecretBytes, toHex } from '../../crypto/index.js'
+import { equalBytes, fromHex, type SecretBytes, toHex } from '../../crypto/index.js'
 import { type Logger, nullLogger } from '../../log.js'
 import type { PeerMember, ReceivedEnvelope } from '../../net/index.js'
 import type { CommitteeStore } from '../../store/index.js'
@@ -38,6 +38,7 @@ import {
   encodeSigningCommitment,
 } from '../frost/messages.js'
 import { signShare } from '../frost/signShare.js'
+import { planReshare, type ResharePlan, reshareSecret } from '../reshare/planReshare.js'
 import type { ParticipantId, ProtocolMessage, Rng, SchemeId } from '../types.js'
 import type { AllowCheck } from './allowList.js'
 import type { Committee, CommitteeDomain } from './committeeFile.js'
@@ -127,7 +128,14 @@ export interface CommitteeStatus {
   participants: Array<{ id: ParticipantId; url: string; node_key: string; online: boolean }>
   domains: DomainStatus[]
   online_peers: ParticipantId[]
-  status: 'running' | 'dkg' | 'waiting-for-peers' | 'resharing-needed'
+  /**
+   * running: every domain has its key; dkg / resharing: a key event is in progress; waiting-for-peers: a key
+   * event is due and waits until every member is online; resharing-needed: this epoch's keys must come from a
+   * resharing that cannot run (too few old members in the new set, or none online to lead it)
+   */
+  status: 'running' | 'dkg' | 'resharing' | 'waiting-for-peers' | 'resharing-needed'
+  /** the earlier epoch whose keys this node holds, while they wait to be reshared (null otherwise) */
+  reshare_from: string | null
   dkg_attempts: number
   nonces: { reserved: number; used: number; burned: number }
 }
@@ -137,6 +145,7 @@ export const CONTROL_SESSION = new Uint8Array(createHash('sha256').update('custo
 
 const ROUND = {
   ctlDkg: 'ctl/dkg',
+  ctlReshare: 'ctl/reshare',
   ctlSign: 'ctl/sign',
   signCommit: 'sign/commit',
   signPackage: 'sign/package',
@@ -175,6 +184,30 @@ interface CtlDkg {
   participants: number[]
 }
 
+/** The leader's resharing start: the old epoch's public key packages travel with it (joiners have none). */
+interface CtlReshare {
+  attempt: string
+  sid: string
+  old_epoch: string
+  participants: number[]
+  threshold: number
+  dealers: number[]
+  domains: Array<{ id: number; package: string }>
+}
+
+/** A key this node holds from an earlier epoch, waiting to be reshared into the committee's epoch. */
+interface OldKey {
+  epoch: bigint
+  pkg: KeyPackage
+  share: KeyShare
+}
+
+/** One domain of a key-event attempt: a fresh DKG, or a resharing with its plan (and our dealt secret). */
+interface AttemptDomain {
+  domain: CommitteeDomain
+  reshare?: { plan: ResharePlan; secret?: SecretBytes }
+}
+
 /** Payload checks per scheme: Ed25519 raw bytes 0..1232; secp256k1 schemes a 32-byte digest. */
 export function checkPayload(scheme: SchemeId, message: Uint8Array): void {
   if (scheme === 'Ed25519') {
@@ -193,10 +226,12 @@ export class CommitteeService {
   readonly #signTimeout: number
   readonly #dkgTimeout: number
   #closed = false
-  #dkgRunning: { attempt: bigint; sessions: Uint8Array[]; cancelled: boolean } | undefined
+  #dkgRunning: { attempt: bigint; kind: 'dkg' | 'reshare'; sessions: Uint8Array[]; cancelled: boolean } | undefined
   #nextDkgAt = 0
-  /** this node holds shares of an earlier epoch: a fresh DKG would replace those keys, so none is run */
-  #reshareNeeded = false
+  /** keys of an earlier epoch this node holds for domains of this epoch that have no key yet (it deals them) */
+  readonly #old = new Map<number, OldKey>()
+  /** why this node cannot lead the resharing it waits for (logged once per reason) */
+  #reshareBlocked: string | undefined
   #dkgAttempts = 0
   #timer: NodeJS.Timeout | undefined
   readonly #loops: Promise<void>[] = []
@@ -270,17 +305,10 @@ export class CommitteeService {
         `this node's state is at epoch ${epochState.epoch}, after the committee file's epoch ${this.#committee.epoch}`,
       )
     for (const d of this.#committee.domains) this.#load(d)
-    const older = this.#o.store.shares.epochs().filter((e) => e < this.#committee.epoch)
-    if (older.length > 0 && !this.ready) {
-      this.#reshareNeeded = true
-      this.#log.error(
-        { epoch: String(this.#committee.epoch), held: older.map(String) },
-        'this node holds key shares of an earlier epoch: moving keys to a new epoch needs a resharing, which this ' +
-          'version does not run; no DKG is started (it would replace the keys)',
-      )
-    }
+    this.#loadOld()
     this.#loops.push(this.#controlLoop(ROUND.ctlSign, (e) => this.#onSignRequest(e)))
     this.#loops.push(this.#controlLoop(ROUND.ctlDkg, (e) => this.#onDkgStart(e)))
+    this.#loops.push(this.#controlLoop(ROUND.ctlReshare, (e) => this.#onReshareStart(e)))
     this.#timer = setInterval(() => this.#tick(), 250)
     this.#timer.unref()
     this.#log.info(
@@ -289,6 +317,8 @@ export class CommitteeService {
         epoch: String(this.#committee.epoch),
         threshold: this.#committee.threshold,
         keys: [...this.#keys.keys()],
+        reshareFrom: this.#old.size > 0 ? String([...this.#old.values()][0]!.epoch) : null,
+        reshareDomains: this.#reshareDomains(),
       },
       'committee service started',
     )
@@ -357,11 +387,14 @@ export class CommitteeService {
       online_peers: this.#t.onlinePeers(),
       status: this.ready
         ? 'running'
-        : this.#reshareNeeded
-          ? 'resharing-needed'
-          : this.#dkgRunning
-            ? 'dkg'
+        : this.#dkgRunning
+          ? this.#dkgRunning.kind === 'reshare'
+            ? 'resharing'
+            : 'dkg'
+          : this.#reshareBlocked
+            ? 'resharing-needed'
             : 'waiting-for-peers',
+      reshare_from: this.#old.size > 0 ? String([...this.#old.values()][0]!.epoch) : null,
       dkg_attempts: this.#dkgAttempts,
       nonces: { reserved: n.reserved, used: n.used, burned: n.burned },
     }
@@ -701,8 +734,48 @@ export class CommitteeService {
     }
   }
 
+  /**
+   * Keys of the latest earlier epoch this node holds, for this epoch's domains that have no key yet: a resharing
+   * deals them into the new epoch (near-mpc.md §4.3). Older epochs than that are stale and erased when it completes.
+   */
+  #loadOld(): void {
+    const epoch = this.#committee.epoch
+    const from = this.#o.store.shares
+      .epochs()
+      .filter((e) => e < epoch)
+      .at(-1)
+    if (from === undefined) return
+    for (const d of this.#committee.domains) {
+      if (this.#keys.has(d.id)) continue
+      const stored = this.#o.store.shares.get(from, d.id)
+      if (!stored) continue
+      try {
+        const pkg = decodeKeyPackage(stored.publicPackage)
+        if (pkg.scheme !== d.scheme) throw new Error(`the stored key is ${pkg.scheme}, the domain is ${d.scheme}`)
+        if (d.publicKey && !equalBytes(d.publicKey, pkg.groupPublicKey))
+          throw new Error('the committee names another public key for this domain')
+        this.#old.set(d.id, { epoch: from, pkg, share: createKeyShare(pkg, this.#o.me, stored.share) })
+      } catch (e) {
+        stored.share.wipe()
+        this.#log.error(
+          { domain: d.id, epoch: String(from), err: (e as Error).message },
+          'key share of the earlier epoch does not load: this node will not deal it',
+        )
+      }
+    }
+  }
+
+  /** Domains without a key in this epoch whose key exists (held here from an earlier epoch, or named by the committee). */
+  #reshareDomains(): number[] {
+    return this.#committee.domains
+      .filter((d) => !this.#keys.has(d.id) && (this.#old.has(d.id) || d.publicKey !== undefined))
+      .map((d) => d.id)
+  }
+
+  /** Domains that get a fresh key: no key in this epoch and none anywhere before. */
   #missingDomains(): number[] {
-    return this.#committee.domains.filter((d) => !this.#keys.has(d.id)).map((d) => d.id)
+    const reshare = new Set(this.#reshareDomains())
+    return this.#committee.domains.filter((d) => !this.#keys.has(d.id) && !reshare.has(d.id)).map((d) => d.id)
   }
 
   /** The DKG leader is the lowest participant id among online members. */
@@ -713,14 +786,18 @@ export class CommitteeService {
   #tick(): void {
     const online = this.onlineMembers()
     this.#m?.online.set(online.length)
-    if (this.#closed || this.#reshareNeeded || this.#dkgRunning || Date.now() < this.#nextDkgAt) return
+    if (this.#closed || this.#dkgRunning || Date.now() < this.#nextDkgAt) return
+    const all = this.#committee.participants.map((p) => p.id)
+    const reshare = this.#reshareDomains()
+    if (reshare.length > 0) {
+      this.#tickReshare(reshare, online, all)
+      return // fresh keys for new domains only once the existing ones moved to this epoch
+    }
     const missing = this.#missingDomains()
     if (missing.length === 0 || !this.#isLeader()) return
-    const all = this.#committee.participants.map((p) => p.id)
     if (online.length < all.length) return // a fresh key is dealt to every member
-    const attempt = BigInt(Date.now()) * 1000n + BigInt(this.#o.rng(2)[0]! * 4)
     const ctl: CtlDkg = {
-      attempt: attempt.toString(),
+      attempt: this.#newAttemptId().toString(),
       sid: toHex(this.#o.rng(32)),
       domains: missing,
       participants: all,
@@ -730,6 +807,74 @@ export class CommitteeService {
       .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlDkg, payload: enc(ctl) }, { timeoutMs: 3000 })
       .catch(() => undefined)
     this.#runDkg(ctl, this.#o.me).catch(() => undefined)
+  }
+
+  #newAttemptId(): bigint {
+    return BigInt(Date.now()) * 1000n + BigInt(this.#o.rng(2)[0]! * 4)
+  }
+
+  /**
+   * Resharing leader: the lowest online member that belongs to the old epoch and stays (it holds the old public
+   * packages, which joiners need). Every member of the new set must be online: a joiner left out would hold no
+   * share of the new epoch.
+   */
+  #tickReshare(domainIds: number[], online: ParticipantId[], all: ParticipantId[]): void {
+    if (!domainIds.every((id) => this.#old.has(id))) return // a joiner waits to be led
+    const first = this.#old.get(domainIds[0]!)!
+    const oldMembers = new Set(first.pkg.participants)
+    const staying = all.filter((id) => oldMembers.has(id))
+    if (staying.length < first.pkg.threshold) {
+      this.#blockReshare(
+        `only ${staying.length} members of epoch ${first.epoch} stay in epoch ${this.#committee.epoch}; ` +
+          `resharing needs ${first.pkg.threshold} (the old threshold): the keys cannot move to this committee`,
+      )
+      return
+    }
+    if (online.filter((id) => oldMembers.has(id))[0] !== this.#o.me) return
+    if (online.length < all.length) return
+    const t = this.#committee.threshold
+    try {
+      for (const id of domainIds)
+        planReshare(this.#old.get(id)!.pkg, { participants: all, threshold: t, dealers: staying })
+    } catch (e) {
+      this.#blockReshare((e as Error).message)
+      return
+    }
+    const ctl: CtlReshare = {
+      attempt: this.#newAttemptId().toString(),
+      sid: toHex(this.#o.rng(32)),
+      old_epoch: String(first.epoch),
+      participants: all,
+      threshold: t,
+      dealers: staying,
+      domains: domainIds.map((id) => ({ id, package: toHex(encodeKeyPackage(this.#old.get(id)!.pkg)) })),
+    }
+    let domains: AttemptDomain[]
+    try {
+      domains = this.#reshareAttemptDomains(ctl, this.#o.me)
+    } catch (e) {
+      this.#blockReshare((e as Error).message)
+      return
+    }
+    this.#log.info(
+      {
+        attempt: ctl.attempt,
+        from: ctl.old_epoch,
+        to: String(this.#committee.epoch),
+        domains: domainIds,
+        dealers: staying,
+      },
+      'starting a resharing attempt as leader',
+    )
+    this.#t
+      .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlReshare, payload: enc(ctl) }, { timeoutMs: 3000 })
+      .catch(() => undefined)
+    this.#runAttempt('reshare', ctl, this.#o.me, domains).catch(() => undefined)
+  }
+
+  #blockReshare(reason: string): void {
+    if (this.#reshareBlocked !== reason) this.#log.error({ epoch: String(this.#committee.epoch) }, reason)
+    this.#reshareBlocked = reason
   }
 
   async #onDkgStart(e: ReceivedEnvelope): Promise<void> {
@@ -748,6 +893,84 @@ export class CommitteeService {
     await this.#runDkg(ctl, e.sender)
   }
 
+  async #onReshareStart(e: ReceivedEnvelope): Promise<void> {
+    const ctl = dec<CtlReshare>(e.payload)
+    if (
+      !ctl ||
+      typeof ctl.attempt !== 'string' ||
+      !/^\d{1,19}$/.test(ctl.attempt) ||
+      !/^[0-9a-f]{64}$/.test(String(ctl.sid)) ||
+      typeof ctl.old_epoch !== 'string' ||
+      !/^\d{1,19}$/.test(ctl.old_epoch) ||
+      !Array.isArray(ctl.participants) ||
+      !Array.isArray(ctl.dealers) ||
+      !Number.isInteger(ctl.threshold) ||
+      !Array.isArray(ctl.domains)
+    ) {
+      this.#log.warn({ peer: e.sender }, 'malformed resharing start dropped')
+      return
+    }
+    let domains: AttemptDomain[]
+    try {
+      domains = this.#reshareAttemptDomains(ctl, e.sender)
+    } catch (err) {
+      this.#log.warn({ peer: e.sender, reason: (err as Error).message }, 'resharing start refused')
+      return
+    }
+    await this.#runAttempt('reshare', ctl, e.sender, domains)
+  }
+
+  /**
+   * Check a resharing start as every member does, and build its plans. The new set and threshold must be this
+   * committee's; each old package must be the one this node holds for that epoch (an old member), or carry the
+   * domain's known public key (a joiner, when the committee names it); the plan pins every dealer's constant to
+   * its old verifying share, so the dealers cannot move the key. Throws with the reason.
+   */
+  #reshareAttemptDomains(ctl: CtlReshare, leader: ParticipantId): AttemptDomain[] {
+    const c = this.#committee
+    const oldEpoch = BigInt(ctl.old_epoch)
+    if (oldEpoch >= c.epoch) throw new Error(`epoch ${oldEpoch} is not before this committee's epoch ${c.epoch}`)
+    const all = c.participants.map((p) => p.id)
+    const sameSet =
+      ctl.participants.length === all.length &&
+      [...ctl.participants].sort((a, b) => a - b).every((id, i) => id === all[i])
+    if (!sameSet || ctl.threshold !== c.threshold)
+      throw new Error('the resharing names another member set or threshold than this epoch')
+    if (!ctl.dealers.includes(leader)) throw new Error(`the leader ${leader} is not one of the dealers`)
+    if (ctl.domains.length === 0) throw new Error('no domain to reshare')
+    const out: AttemptDomain[] = []
+    for (const x of ctl.domains) {
+      const d = c.domains.find((y) => y.id === x?.id)
+      if (!d) throw new Error(`domain ${String(x?.id)} is not in epoch ${c.epoch}`)
+      if (this.#keys.has(d.id)) throw new Error(`this node already holds the epoch ${c.epoch} key of domain ${d.id}`)
+      if (typeof x.package !== 'string' || !/^([0-9a-f]{2})+$/.test(x.package))
+        throw new Error(`malformed key package of domain ${d.id}`)
+      const pkg = decodeKeyPackage(fromHex(x.package))
+      if (pkg.scheme !== d.scheme)
+        throw new Error(`the key package of domain ${d.id} is ${pkg.scheme}, not ${d.scheme}`)
+      if (d.publicKey && !equalBytes(d.publicKey, pkg.groupPublicKey))
+        throw new Error(`the key package of domain ${d.id} carries another public key than the committee names`)
+      const mine = this.#old.get(d.id)
+      const holdsThatEpoch = mine !== undefined && mine.epoch === oldEpoch
+      if (holdsThatEpoch && !equalBytes(encodeKeyPackage(mine.pkg), fromHex(x.package)))
+        throw new Error(`the key package of domain ${d.id} differs from the one this node holds for epoch ${oldEpoch}`)
+      if (!holdsThatEpoch && !d.publicKey)
+        this.#log.warn(
+          { domain: d.id, leader },
+          'joining a resharing: the committee names no public key for this domain, so the key package is taken ' +
+            'from the leader as sent (set public_key in the committee to pin it)',
+        )
+      const plan = planReshare(pkg, { participants: all, threshold: c.threshold, dealers: ctl.dealers })
+      let secret: SecretBytes | undefined
+      if (plan.dealers.includes(this.#o.me)) {
+        if (!holdsThatEpoch) throw new Error(`named a dealer of domain ${d.id} but holds no share of epoch ${oldEpoch}`)
+        secret = reshareSecret(mine.share, plan)
+      }
+      out.push({ domain: d, reshare: { plan, ...(secret ? { secret } : {}) } })
+    }
+    return out
+  }
+
   #cancelDkg(): void {
     const r = this.#dkgRunning
     if (!r) return
@@ -756,9 +979,35 @@ export class CommitteeService {
   }
 
   async #runDkg(ctl: CtlDkg, leader: ParticipantId): Promise<void> {
+    const reshare = new Set(this.#reshareDomains())
+    const domains: AttemptDomain[] = []
+    for (const id of ctl.domains) {
+      const d = this.#committee.domains.find((x) => x.id === id)
+      if (!d) return
+      if (reshare.has(id)) {
+        this.#log.warn(
+          { peer: leader, domain: id },
+          'DKG start for a domain whose key already exists: refused (its key moves by resharing)',
+        )
+        return
+      }
+      domains.push({ domain: d })
+    }
+    await this.#runAttempt('dkg', ctl, leader, domains)
+  }
+
+  /**
+   * One key-event attempt (a DKG, or a resharing into this epoch): one DKG session per domain, shares sealed
+   * pending, then every member confirms before anyone activates; completing erases every earlier epoch's shares.
+   */
+  async #runAttempt(
+    kind: 'dkg' | 'reshare',
+    ctl: { attempt: string; sid: string; participants: number[] },
+    leader: ParticipantId,
+    domains: AttemptDomain[],
+  ): Promise<void> {
     const attempt = BigInt(ctl.attempt)
     const epoch = this.#committee.epoch
-    if (this.#reshareNeeded) return
     if (this.#dkgRunning) {
       if (this.#dkgRunning.attempt >= attempt) return
       this.#cancelDkg()
@@ -769,13 +1018,12 @@ export class CommitteeService {
     for (const id of ctl.participants) {
       const m = members.get(id)
       if (!m) {
-        this.#log.warn({ peer: leader, participant: id }, 'DKG start names a non-member: refused')
+        this.#log.warn({ peer: leader, participant: id }, 'key-event start names a non-member: refused')
         return
       }
       participants.push({ id, nodeKey: m.nodeKey })
     }
-    const domains = ctl.domains.map((id) => this.#committee.domains.find((d) => d.id === id))
-    if (domains.some((d) => !d) || !participants.some((p) => p.id === this.#o.me)) return
+    if (domains.length === 0 || !participants.some((p) => p.id === this.#o.me)) return
     const base = fromHex(ctl.sid)
     const sessionOf = (domainId: number) =>
       new Uint8Array(
@@ -784,23 +1032,32 @@ export class CommitteeService {
           .update(Buffer.from(Uint32Array.of(domainId).buffer))
           .digest(),
       )
-    const run = { attempt, sessions: [base, ...domains.map((d) => sessionOf(d!.id))], cancelled: false }
+    const run = { attempt, kind, sessions: [base, ...domains.map((d) => sessionOf(d.domain.id))], cancelled: false }
     this.#dkgRunning = run
     this.#dkgAttempts++
     const started = performance.now()
     const epochs = this.#o.store.epochs
     let outcome = 'failed'
     try {
-      epochs.beginAttempt({ epoch, kind: 'dkg', attemptId: attempt })
+      const st = epochs.get()
+      const running = st === undefined ? null : st.status === 'running' ? st.epoch : st.runningEpoch
+      // a joiner has no running epoch: for its store the resharing is its first key event
+      const storeKind = kind === 'reshare' && running !== null && running < epoch ? 'resharing' : 'dkg'
+      epochs.beginAttempt({ epoch, kind: storeKind, attemptId: attempt })
       const results: Array<{ domain: CommitteeDomain; pkg: KeyPackage; share: SecretBytes }> = []
-      for (const d of domains as CommitteeDomain[]) {
-        const r = await this.#dkgDomain(d, sessionOf(d.id), participants, run)
+      for (const { domain: d, reshare } of domains) {
+        const r = await this.#dkgDomain(d, sessionOf(d.id), participants, run, reshare)
         if (r.kind !== 'done') {
           outcome = r.kind
-          this.#log.warn({ domain: d.id, outcome: r.kind, detail: r.detail }, 'DKG attempt did not produce a key')
+          this.#log.warn(
+            { domain: d.id, kind, outcome: r.kind, detail: r.detail },
+            'key-event attempt did not produce a key',
+          )
           epochs.abandonAttempt()
           return
         }
+        if (reshare && !equalBytes(r.pkg.groupPublicKey, reshare.plan.groupPublicKey))
+          throw new Error(`the reshared key of domain ${d.id} is not the old key`) // the session checks it too
         this.#o.store.shares.putPending({
           epoch,
           domainId: d.id,
@@ -819,7 +1076,7 @@ export class CommitteeService {
         ),
       )
       if (run.cancelled || oks.some((o) => o.status === 'rejected')) {
-        this.#log.warn({ attempt: ctl.attempt }, 'DKG attempt: not every member confirmed; abandoned')
+        this.#log.warn({ attempt: ctl.attempt, kind }, 'key-event attempt: not every member confirmed; abandoned')
         epochs.abandonAttempt()
         return
       }
@@ -827,17 +1084,31 @@ export class CommitteeService {
       for (const r of results) {
         this.#keys.set(r.domain.id, { domain: r.domain, pkg: r.pkg, share: createKeyShare(r.pkg, this.#o.me, r.share) })
       }
+      if (kind === 'reshare') {
+        // the store erased every earlier epoch's shares in the same transaction; drop our copies too
+        for (const o of this.#old.values()) o.share.signingShare.wipe()
+        this.#old.clear()
+        this.#reshareBlocked = undefined
+      }
       outcome = 'done'
       this.#log.info(
         {
           attempt: ctl.attempt,
+          kind,
+          epoch: String(epoch),
           domains: results.map((r) => ({ id: r.domain.id, publicKey: toHex(r.pkg.groupPublicKey) })),
           ms: Math.round(performance.now() - started),
         },
-        'DKG completed',
+        kind === 'reshare' ? 'resharing completed' : 'DKG completed',
       )
+      this.#notifyActivated({
+        epoch,
+        kind,
+        attemptId: attempt,
+        domains: results.map((r) => ({ id: r.domain.id, scheme: r.domain.scheme, publicKey: r.pkg.groupPublicKey })),
+      })
     } catch (e) {
-      this.#log.warn({ attempt: ctl.attempt, err: (e as Error).message }, 'DKG attempt failed')
+      this.#log.warn({ attempt: ctl.attempt, kind, err: (e as Error).message }, 'key-event attempt failed')
       try {
         epochs.abandonAttempt()
       } catch {
@@ -851,11 +1122,25 @@ export class CommitteeService {
     }
   }
 
+  #notifyActivated(event: KeysActivated): void {
+    const f = this.#o.onKeysActivated
+    if (!f) return
+    Promise.resolve()
+      .then(() => f(event))
+      .catch((err) =>
+        this.#log.warn(
+          { err: err instanceof Error ? err.message : String(err), epoch: String(event.epoch) },
+          'onKeysActivated failed',
+        ),
+      )
+  }
+
   async #dkgDomain(
     d: CommitteeDomain,
     sessionId: Uint8Array,
     participants: DkgParticipant[],
     run: { cancelled: boolean },
+    reshare?: AttemptDomain['reshare'],
   ): Promise<
     { kind: 'done'; pkg: KeyPackage; share: SecretBytes } | { kind: 'restart' | 'abort' | 'timeout'; detail: string }
   > {
@@ -867,6 +1152,7 @@ export class CommitteeService {
       threshold: this.#committee.threshold,
       me: this.#o.me,
       rng: this.#o.rng,
+      ...(reshare ? { reshare } : {}),
       sign: (m) => this.#o.sign(m),
       verify: (k, m, s) => {
         try {

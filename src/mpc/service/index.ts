@@ -6,11 +6,11 @@ export { createMpcApp, payloadOf, SignBody, signatureJson } from './api.js'
 export type { Committee, CommitteeDomain, CommitteeMember } from './committeeFile.js'
 export { parseCommittee, readCommitteeFile } from './committeeFile.js'
 export type {
-  KeysActivated,
   CommitteeServiceOptions,
   CommitteeStatus,
   CommitteeTransport,
   DomainStatus,
+  KeysActivated,
   SignRequest,
   SignResult,
 } from './committeeService.js'
