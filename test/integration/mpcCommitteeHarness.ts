@@ -36,6 +36,8 @@ export interface CommitteeSpec {
   allow: Array<{ predecessor: string; domains: number[] }>
   roundTimeoutMs?: number
   dkgRoundTimeoutMs?: number
+  /** homes that are members of the first epoch (default: all n); the others can join later */
+  members?: number[]
 }
 
 export class MemberProcess {
@@ -48,6 +50,8 @@ export class MemberProcess {
     readonly id: number,
     readonly home: string,
     readonly apiPort: number,
+    /** the committee file entry of this node (as `custos mpc node-key` and its p2p listener give it) */
+    readonly entry: { id: number; node_key: string; url: string },
   ) {
     this.apiUrl = `http://127.0.0.1:${apiPort}`
   }
@@ -138,14 +142,41 @@ export async function setupCommittee(spec: CommitteeSpec): Promise<MemberProcess
   // as `custos mpc node-key --home H --dev` prints them (the first call creates the shared simulated vendor)
   const keys: string[] = []
   for (const home of homes) keys.push(toHex(await committeeNodeKeyOf(loadConfigFile(home), true)))
-  const committee = {
+  const all = homes.map(
+    (home, i) =>
+      new MemberProcess(i, home, ports[i]!.api, {
+        id: i,
+        node_key: keys[i]!,
+        url: `https://127.0.0.1:${ports[i]!.p2p}`,
+      }),
+  )
+  writeCommitteeFile(all, {
     epoch: 1,
     threshold: spec.threshold,
-    participants: homes.map((_, i) => ({ id: i, node_key: keys[i], url: `https://127.0.0.1:${ports[i]!.p2p}` })),
-    domains: spec.domains.map((d) => ({ ...d, purpose: 'Sign' })),
+    members: spec.members ?? all.map((m) => m.id),
+    domains: spec.domains,
+  })
+  return all
+}
+
+/** Write one epoch's committee file into the homes of `to` (default: every home). */
+export function writeCommitteeFile(
+  all: MemberProcess[],
+  c: {
+    epoch: number
+    threshold: number
+    members: number[]
+    domains: Array<{ id: number; scheme: string; public_key?: string }>
+  },
+  to: MemberProcess[] = all,
+): void {
+  const committee = {
+    epoch: c.epoch,
+    threshold: c.threshold,
+    participants: c.members.map((i) => all[i]!.entry),
+    domains: c.domains.map((d) => ({ ...d, purpose: 'Sign' })),
   }
-  for (const home of homes) writeFileSync(resolve(home, 'committee.json'), JSON.stringify(committee, null, 2))
-  return homes.map((home, i) => new MemberProcess(i, home, ports[i]!.api))
+  for (const m of to) writeFileSync(resolve(m.home, 'committee.json'), JSON.stringify(committee, null, 2))
 }
 
 export interface Reply {
