@@ -4,6 +4,8 @@
  *  - DKG of one domain (leader's "DKG completed" time: start message → every member confirmed its sealed share);
  *  - FROST 3-of-5 signing through the API (token auth, derived key): one client (p50/p99) and 16 concurrent
  *    clients (sustained signatures/s), for Ed25519 and secp256k1 (Secp256k1Frost);
+ *  - resharing 5 → 5 (member 4 leaves, member 5 joins; Ed25519 run only): the leader's "resharing completed" time
+ *    (start message → every member confirmed its new sealed share), after a restart with the epoch-2 file;
  *  - reference: noble's plain FROST, everything in this one process (trusted dealer, 3 × commit, 3 × signShare,
  *    aggregate), measured in the same run.
  */
@@ -13,7 +15,14 @@ import { join } from 'node:path'
 import { ed25519_FROST } from '@noble/curves/ed25519.js'
 import { secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { toHex } from '../src/crypto/index.js'
-import { api, type MemberProcess, setupCommittee, signBody, until } from '../test/integration/mpcCommitteeHarness.js'
+import {
+  api,
+  type MemberProcess,
+  setupCommittee,
+  signBody,
+  until,
+  writeCommitteeFile,
+} from '../test/integration/mpcCommitteeHarness.js'
 import { machine, print, summarise, timeLoop, timeSync } from './util.js'
 
 const TOKEN = 'bench-token-0123456789'
@@ -47,17 +56,19 @@ async function committee(scheme: 'Ed25519' | 'Secp256k1Frost'): Promise<void> {
   try {
     members = await setupCommittee({
       dir,
-      n: 5,
+      n: 6,
+      members: [0, 1, 2, 3, 4],
       threshold: 3,
       domains: [{ id: 0, scheme }],
       tokens: { [TOKEN]: 'bench.near' },
       allow: [{ predecessor: 'bench.near', domains: [0] }],
     })
-    await Promise.all(members.map((m) => m.start()))
+    const first = members.slice(0, 5)
+    await Promise.all(first.map((m) => m.start()))
     await until(
       'DKG',
       async () => {
-        const s = await Promise.all(members.map((m) => api(`${m.apiUrl}/mpc/v1/state`)))
+        const s = await Promise.all(first.map((m) => api(`${m.apiUrl}/mpc/v1/state`)))
         return s.every((r) => r.json.status === 'running') ? true : undefined
       },
       120_000,
@@ -104,10 +115,38 @@ async function committee(scheme: 'Ed25519' | 'Secp256k1Frost'): Promise<void> {
         (performance.now() - t0) / 1000,
       ),
     )
+    if (scheme === 'Ed25519') await reshare(members, scheme)
   } finally {
     await Promise.all(members.map((m) => m.kill()))
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+async function reshare(members: MemberProcess[], scheme: string): Promise<void> {
+  const key = (await api(`${members[0]!.apiUrl}/mpc/v1/public_key?domain_id=0`)).json
+  await Promise.all(members.map((m) => m.stop()))
+  const next = [0, 1, 2, 3, 5].map((i) => members[i]!)
+  writeCommitteeFile(members, {
+    epoch: 2,
+    threshold: 3,
+    members: [0, 1, 2, 3, 5],
+    domains: [{ id: 0, scheme, public_key: String(key.public_key_hex) }],
+  })
+  await Promise.all(next.map((m) => m.start()))
+  await until(
+    'resharing',
+    async () => {
+      const s = await Promise.all(next.map((m) => api(`${m.apiUrl}/mpc/v1/state`)))
+      return s.every((r) => r.json.status === 'running' && r.json.epoch === '2') ? true : undefined
+    },
+    120_000,
+  )
+  const ms = next
+    .flatMap((m) => m.log.filter((l) => l.includes('"resharing completed"')))
+    .map((l) => (JSON.parse(l) as { ms: number }).ms)
+  console.log(
+    `resharing ${scheme} 5 → 5 (one leaves, one joins), one domain: ${Math.max(...ms)} ms (slowest member; members ${ms.join(', ')} ms)`,
+  )
 }
 
 export async function benchMpc(): Promise<void> {

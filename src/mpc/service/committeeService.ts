@@ -984,6 +984,11 @@ export class CommitteeService {
     for (const id of ctl.domains) {
       const d = this.#committee.domains.find((x) => x.id === id)
       if (!d) return
+      if (this.#keys.has(id)) {
+        // never replace a key in use: a member that lost its share gets one by a resharing, not a new key
+        this.#log.warn({ peer: leader, domain: id }, 'DKG start for a domain whose key this node holds: refused')
+        return
+      }
       if (reshare.has(id)) {
         this.#log.warn(
           { peer: leader, domain: id },
