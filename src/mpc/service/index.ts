@@ -16,3 +16,5 @@ export type {
 } from './committeeService.js'
 export { CONTROL_SESSION, CommitteeService, checkPayload, peerMembersOf } from './committeeService.js'
 export { CommitteeError } from './errors.js'
+export type { LeaveOutcome } from './leaveCommittee.js'
+export { leaveCommittee } from './leaveCommittee.js'
