@@ -36,6 +36,7 @@ describe('mpc public surface', () => {
         'evmAddress',
         'findBadCommitments',
         'formatNearPublicKey',
+        'leaveCommittee',
         'p2trAddress',
         'p2wpkhAddress',
         'parseCommittee',
