@@ -33,6 +33,7 @@ const DUMMY_CHAIN0 =
 const APP_COMPOSE = '{"manifest_version":2,"name":"démo-app","runner":"docker-compose"}'
 
 let tee: SimulatedTee
+let machine: ConstructorParameters<typeof SimulatedTee>[0]['machine']
 let verifier: EvidenceVerifier
 let keys: AgentAppKeys
 let appId: Uint8Array
@@ -70,7 +71,7 @@ async function call(method: string, body?: unknown, ctx = context()) {
 
 beforeAll(async () => {
   const vendor = await createSimulatedVendorInMemory()
-  const machine = await provisionSimulatedMachineInMemory({ vendor })
+  machine = await provisionSimulatedMachineInMemory({ vendor })
   tee = new SimulatedTee({ machine, workload: { appCompose: APP_COMPOSE, osImageHash: 'ab'.repeat(32) } })
   verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
   appId = tee.workload.appId
@@ -226,6 +227,44 @@ describe('/Info and /Version', () => {
     const u = await call('Nope', {})
     expect(u.status).toBe(404)
     expect(u.json.code).toBe('AGENT_UNKNOWN_METHOD')
+  })
+})
+
+describe('/EmitEvent', () => {
+  it('refuses bad names and payloads, before system-ready and on a platform without a runtime register (never 404)', async () => {
+    for (const body of [{ event: '' }, { event: 'a b' }, { event: 'x'.repeat(257) }, { event: 'ok', payload: 'zz' }]) {
+      const r = await call('EmitEvent', body)
+      expect(r.status, JSON.stringify(body)).toBe(400)
+      expect(r.json.code).toBe('AGENT_BAD_INPUT')
+    }
+    const big = await call('EmitEvent', { event: 'big', payload: '00'.repeat(64 * 1024 + 1) })
+    expect(big.status).toBe(400)
+    expect(String(big.json.error)).toMatch(/at most 65536/)
+    // a platform without emitEvent (e.g. Nitro) says so instead of pretending
+    const { emitEvent: _, ...rest } = tee as unknown as Record<string, unknown>
+    const noRegister = { ...rest, driver: 'nsm', attest: tee.attest.bind(tee), sealingKey: tee.sealingKey.bind(tee) }
+    const r = await call(
+      'EmitEvent',
+      { event: 'e', payload: '01' },
+      context({ tee: noRegister as unknown as SimulatedTee }),
+    )
+    expect(r.status).toBe(400)
+    expect(String(r.json.error)).toMatch(/nsm platform has no runtime measurement register/)
+    // the simulated TEE before system-ready: 503, nothing recorded; after it, recorded and in the next quote
+    const own = new SimulatedTee({
+      machine,
+      workload: { appCompose: APP_COMPOSE, osImageHash: 'ab'.repeat(32), awaitKeyProvider: true },
+    })
+    const early = await call('EmitEvent', { event: 'early', payload: '01' }, context({ tee: own }))
+    expect(early.status).toBe(503)
+    expect(own.runtimeEvents.some((e) => e.event === 'early')).toBe(false)
+    await own.recordKeyProvider(new TextEncoder().encode('{"name":"kms","id":"00"}'))
+    const ok = await call('EmitEvent', { event: 'app-ready', payload: '0102' }, context({ tee: own }))
+    expect(ok.status).toBe(200)
+    expect(ok.json).toEqual({})
+    expect(own.runtimeEvents.at(-1)).toEqual({ event: 'app-ready', payload: Uint8Array.of(1, 2) })
+    const quote = await own.attest(new Uint8Array(64))
+    expect(quote.runtimeEvents.at(-1)?.event).toBe('app-ready')
   })
 })
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { httpErrorOf, jsonErrorBody } from '../errors.js'
+import { handleEmitEvent } from './emitEvent.js'
 import { AgentError } from './errors.js'
 import { handleGetKey } from './getKey.js'
 import type { GuestContext } from './guestContext.js'
@@ -29,6 +30,7 @@ export const GUEST_METHODS: Record<string, Handler> = {
   Verify: handleVerify,
   Version: () => ({ version: GUEST_API_VERSION, rev: GUEST_API_REV }),
   GpuInfo: () => ({ attestation: '' }),
+  EmitEvent: handleEmitEvent,
 }
 
 /** JSON with every non-ASCII character escaped (`\uXXXX`), so its length in characters is its length in bytes. */

@@ -38,6 +38,15 @@ export const GetTlsKeyArgs = z.object({
   not_after: optU64,
   with_app_info: bool,
 })
+/** dstack `EmitEventArgs {event, payload}`; the name is what the event log shows, so keep it printable. */
+export const EmitEventArgs = z.object({
+  event: z
+    .string()
+    .min(1, 'event name cannot be empty')
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'event name must be printable ASCII without spaces'),
+  payload: hexBytes.default(''),
+})
 export const SignArgs = z.object({ algorithm: str, data: hexBytes.default('') })
 export const VerifyArgs = z.object({
   algorithm: str,

@@ -25,4 +25,9 @@ export interface TeePlatform {
   readonly awaitingKeyProvider?: boolean
   /** measure the key provider (`{"name":"kms","id":…}`) and complete the boot measurement */
   recordKeyProvider?(info: Uint8Array): Promise<void>
+  /**
+   * Extend RTMR3 with an application runtime event and append it to the event log (dstack OS ≥ 0.5
+   * `EmitEvent`); later evidence carries it. Absent where the platform has no runtime measurement register.
+   */
+  emitEvent?(event: string, payload: Uint8Array): void | Promise<void>
 }

@@ -107,6 +107,35 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
     expect(q.replayRtmrs()[3]).toBe(toHex(id.measurements.rtmr![3]))
   })
 
+  it('emitEvent: extends RTMR3 and appears in the event log of the next quote and of Info', async () => {
+    const before = await client().getQuote(new Uint8Array(0))
+    const name = `custos-test-${kind.replace(/\W/g, '-')}`
+    await client().emitEvent(name, 'payload of the event')
+    const q = await client().getQuote(new Uint8Array(0))
+    const id = await verifier.verify(attestationFromQuoteReply(q), { now: Math.floor(Date.now() / 1000) })
+    // the verified RTMR3 is the replay of the log, and the log gained our event (last entry)
+    expect(q.replayRtmrs()[3]).toBe(toHex(id.measurements.rtmr![3]))
+    expect(q.replayRtmrs()[3]).not.toBe(before.replayRtmrs()[3])
+    const log = JSON.parse(q.event_log) as Array<{ event: string; event_payload: string; imr: number }>
+    expect(log.at(-1)).toMatchObject({
+      event: name,
+      imr: 3,
+      event_payload: toHex(new TextEncoder().encode('payload of the event')),
+    })
+    const info = await client().info()
+    expect(info.tcb_info.rtmr3).toBe(q.replayRtmrs()[3])
+    // the identity (app id, compose hash) is unchanged by app events
+    expect(toHex(id.appId)).toBe(net.demoApp.appId)
+    // the SDK swallows a 404; our refusals are 4xx with a reason the raw API shows
+    const bad = await rawRequest(`${agent.endpoints.httpUrl}/EmitEvent`, {
+      method: 'POST',
+      body: JSON.stringify({ event: '', payload: '' }),
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(bad.status).toBe(400)
+    expect((bad.json() as { error: string }).error).toMatch(/event name cannot be empty/)
+  })
+
   it('info: app_id / compose_hash of the attested identity, tcb_info parsed', async () => {
     const info = await client().info()
     expect(info.app_id).toBe(net.demoApp.appId)

@@ -63,6 +63,11 @@ export class DstackAgentDriver implements TeePlatform {
     return new SecretBytes(key)
   }
 
+  /** Forwarded to the host's dstack agent, which extends RTMR3 and records the event. */
+  async emitEvent(event: string, payload: Uint8Array): Promise<void> {
+    await this.#call('/EmitEvent', { event, payload: toHex(payload) }, false)
+  }
+
   async #getQuote(req: { report_data: string }): Promise<Attestation> {
     const res = (await this.#call('/GetQuote', req, false)) ?? {}
     const quote = typeof res['quote'] === 'string' ? tryHex(res['quote']) : undefined
