@@ -6,8 +6,9 @@
  *   parameters noble's `ed25519_FROST` uses (name, ed25519 Point, SHA-512, undecorated H2) minus its
  *   `validatePoint` hook. That hook repeats the two checks `createFROST` already makes on every decoded point
  *   (`assertValidity`, `isTorsionFree`), and the torsion check (a 253-bit scalar multiplication) dominates
- *   Ed25519 signing: dropping the repeat halves `signShare` and `aggregate`. Outputs are byte-identical to
- *   `ed25519_FROST`, points of small order are still refused (both pinned in suites.test.ts).
+ *   every Ed25519 call that decodes points (commit, verifyShare, verify, DKG; signShare and aggregate are
+ *   computed in frost/ over points decoded once). Outputs are byte-identical to `ed25519_FROST`, points of
+ *   small order are still refused (both pinned in frost/frost.test.ts).
  * Encodings: Ed25519 points are 32-byte RFC 8032 compressed, scalars 32-byte little-endian; secp256k1 points
  * are 33-byte SEC1 compressed, scalars 32-byte big-endian. Signatures: Ed25519 64 (R ‖ S), Secp256k1Frost
  * 65 (compressed R ‖ z), Bip340 64 (x(R) ‖ s).

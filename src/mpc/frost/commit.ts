@@ -6,8 +6,10 @@
 import { SecretBytes } from '../../crypto/index.js'
 import { nobleRng } from '../rng.js'
 import type { Rng } from '../types.js'
+import { ciphersuiteOf } from './ciphersuite.js'
 import type { SigningCommitment } from './commitments.js'
 import { internalsOf, type KeyShare } from './keyPackage.js'
+import { rememberOwnPoint } from './pointCache.js'
 
 export interface CommitResult {
   /** hiding nonce ‖ binding nonce (2 × 32 bytes, scheme byte order) */
@@ -28,6 +30,10 @@ export function commit(share: KeyShare, rng: Rng): CommitResult {
   packed.set(nonces.binding, 32)
   nonces.hiding.fill(0)
   nonces.binding.fill(0)
+  // Our own commitment points are valid by construction (nonce·G): remember them, so that signShare and the
+  // coordinator's aggregate in this process skip decoding them (and, for Ed25519, the torsion check).
+  const cs = ciphersuiteOf(suite.scheme)
+  for (const bytes of [commitments.hiding, commitments.binding]) rememberOwnPoint(suite, bytes, cs.decodeOwn(bytes))
   return {
     nonces: new SecretBytes(packed),
     commitment: { participant: share.participant, hiding: commitments.hiding, binding: commitments.binding },

@@ -3,9 +3,12 @@
  * commitment list passes before a member signs or the coordinator aggregates.
  */
 import type { NonceCommitments } from '@noble/curves/abstract/frost.js'
+import type { TArg } from '@noble/curves/utils.js'
 import { MpcError } from '../errors.js'
 import type { ParticipantId } from '../types.js'
 import { internalsOf, type KeyPackage } from './keyPackage.js'
+import { commitmentPoint } from './pointCache.js'
+import type { SigningEntry } from './signingContext.js'
 
 export interface SigningCommitment {
   readonly participant: ParticipantId
@@ -16,11 +19,11 @@ export interface SigningCommitment {
 }
 
 /**
- * The commitment list in noble's form, ascending by participant. Checks t ≤ size ≤ n, members of `pkg` only,
- * no duplicates, point fields of the scheme's length (point validity is checked by noble when used, and by
+ * The commitment list ascending by participant. Checks t ≤ size ≤ n, members of `pkg` only, no duplicates,
+ * point fields of the scheme's length (point validity is checked by `signingEntries` when used, and by
  * `findBadCommitments` to name who sent a bad one). Throws MPC_BAD_COMMITMENTS.
  */
-export function toNobleCommitments(pkg: KeyPackage, list: readonly SigningCommitment[]): NonceCommitments[] {
+export function sortedCommitments(pkg: KeyPackage, list: readonly SigningCommitment[]): SigningCommitment[] {
   const { suite, identifiers } = internalsOf(pkg)
   if (!Array.isArray(list) || list.length < pkg.threshold || list.length > pkg.participants.length)
     throw new MpcError(
@@ -29,10 +32,9 @@ export function toNobleCommitments(pkg: KeyPackage, list: readonly SigningCommit
       { size: Array.isArray(list) ? list.length : 0, threshold: pkg.threshold },
     )
   const seen = new Set<ParticipantId>()
-  const out: NonceCommitments[] = []
+  const out: SigningCommitment[] = []
   for (const c of [...list].sort((a, b) => a.participant - b.participant)) {
-    const identifier = identifiers.get(c.participant)
-    if (identifier === undefined)
+    if (!identifiers.has(c.participant))
       throw new MpcError('MPC_BAD_COMMITMENTS', `participant ${c.participant} is not a member of this key`, {
         participant: c.participant,
       })
@@ -51,9 +53,32 @@ export function toNobleCommitments(pkg: KeyPackage, list: readonly SigningCommit
             length: c[f]?.length ?? 0,
           },
         )
-    out.push({ identifier, hiding: c.hiding, binding: c.binding })
+    out.push(c)
   }
   return out
+}
+
+/** The commitment list in noble's form (for noble's verifyShare), ascending; same checks as sortedCommitments. */
+export function toNobleCommitments(pkg: KeyPackage, list: readonly SigningCommitment[]): TArg<NonceCommitments[]> {
+  const { identifiers } = internalsOf(pkg)
+  return sortedCommitments(pkg, list).map((c) => ({
+    identifier: identifiers.get(c.participant)!,
+    hiding: c.hiding,
+    binding: c.binding,
+  }))
+}
+
+/**
+ * A sorted list (from `sortedCommitments`) with every point decoded and validated, once per process
+ * (pointCache.ts). Throws MPC_BAD_COMMITMENTS naming the first participant whose point is not a group element.
+ */
+export function signingEntries(pkg: KeyPackage, sorted: readonly SigningCommitment[]): SigningEntry[] {
+  const { suite } = internalsOf(pkg)
+  return sorted.map((c) => ({
+    participant: c.participant,
+    hiding: commitmentPoint(suite, c.hiding, c.participant, 'hiding'),
+    binding: commitmentPoint(suite, c.binding, c.participant, 'binding'),
+  }))
 }
 
 /** Participants whose commitment points do not decode to valid group elements (the coordinator's failure path). */
@@ -62,8 +87,8 @@ export function findBadCommitments(pkg: KeyPackage, list: readonly SigningCommit
   const bad: ParticipantId[] = []
   for (const c of list) {
     try {
-      suite.decodePoint(c.hiding, 'hiding')
-      suite.decodePoint(c.binding, 'binding')
+      commitmentPoint(suite, c.hiding, c.participant, 'hiding')
+      commitmentPoint(suite, c.binding, c.participant, 'binding')
     } catch {
       bad.push(c.participant)
     }
