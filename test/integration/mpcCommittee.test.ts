@@ -244,7 +244,7 @@ describe('threshold committee of 5 processes (t = 3)', () => {
   }, 30_000)
 
   it('kill -9 of a member in the middle of signing: the coordinator retries, and no nonce is used twice', async () => {
-    // coordinator 0 picks itself + the lowest online ids: 1 and 2; kill 2 while requests are in flight
+    // coordinator 0 spreads requests over the members; kill 2 while requests are in flight
     let stop = false
     const signed: Array<{ m: Uint8Array; r: Awaited<ReturnType<typeof api>> }> = []
     let k = 0
@@ -277,15 +277,19 @@ describe('threshold committee of 5 processes (t = 3)', () => {
       const s = await api(`${members[2]!.apiUrl}/mpc/v1/state`)
       return (s.json.online_peers as number[]).length === 4 ? s : undefined
     })
-    const n2 = s2.json.nonces as { reserved: number; used: number; burned: number }
-    expect(n2.reserved).toBe(0)
-    // every nonce was used once or burned (a member whose session was called off burns its nonce)
+    const burned = (s2.json.nonces as { burned: number }).burned
+    expect(burned).toBeGreaterThanOrEqual(0)
+    // every nonce was used once or burned (a member whose session was called off burns its nonce); what stays
+    // reserved is exactly what the member handed out as preprocessed commitments and still holds for a coordinator
     for (const m of members)
       await until(
-        `member ${m.id}: no nonce left reserved`,
+        `member ${m.id}: no nonce reserved beyond its preprocessed ones`,
         async () => {
-          const n = (await api(`${m.apiUrl}/mpc/v1/state`)).json.nonces as { reserved: number; used: number }
-          return n.reserved === 0 ? true : undefined
+          const s = (await api(`${m.apiUrl}/mpc/v1/state`)).json as {
+            nonces: { reserved: number }
+            preprocessed: { handed: number }
+          }
+          return s.nonces.reserved === s.preprocessed.handed ? true : undefined
         },
         10_000,
       )

@@ -7,7 +7,15 @@
  * DKG attempt) and `ctl/sign` (a coordinator asks a member to join a signing session). Everything else travels on
  * the session the control message names (fresh random 32 bytes each time).
  *
- * Signing (coordinator = the node that got the API request):
+ * Preprocessing (FROST's preprocessing stage; RFC 9591 round one does not depend on the message): a coordinator
+ * keeps, per member and domain, a pool of that member's nonce commitments. A member makes them on request
+ * (`pre/ask` → `pre/batch`), seals their nonces in ONE durable transaction before any commitment leaves, and hands
+ * each commitment to exactly one coordinator, which uses it at most once. With pooled commitments for itself and
+ * t−1 members, signing is one round (`ctl/sign1` carries the request and the commitment list → `sign/share`); a
+ * member that restarted has burned those nonces and answers `stale`, and the coordinator drops its pool and tries
+ * again. Without pools (just after start) signing takes the two rounds below.
+ *
+ * Two-round signing (coordinator = the node that got the API request):
  *  1. check the request (domain, payload, policy), pick itself + t−1 online members by id;
  *  2. `ctl/sign` {sid, domain, predecessor, path, message} → each member checks it independently (domain, policy,
  *     tweak recomputed from predecessor and path), commits, reserves the nonce durably, THEN replies `sign/commit`;
@@ -111,6 +119,8 @@ export interface SignResult {
   publicKey: Uint8Array
   signers: ParticipantId[]
   attempts: number
+  /** 1: preprocessed commitments (one round trip); 2: commit and sign rounds */
+  rounds: 1 | 2
 }
 
 export interface DomainStatus {
@@ -138,12 +148,17 @@ export interface CommitteeStatus {
   reshare_from: string | null
   dkg_attempts: number
   nonces: { reserved: number; used: number; burned: number }
+  /** preprocessed commitments: held = other members' (and our own) this node can sign with; handed = our nonces others hold */
+  preprocessed: { held: number; handed: number }
 }
 
 /** The control session of every epoch: sha256("custos-mpc/control"). */
 export const CONTROL_SESSION = new Uint8Array(createHash('sha256').update('custos-mpc/control').digest())
 
 const ROUND = {
+  ctlSign1: 'ctl/sign1',
+  preAsk: 'pre/ask',
+  preBatch: 'pre/batch',
   ctlDkg: 'ctl/dkg',
   ctlReshare: 'ctl/reshare',
   ctlSign: 'ctl/sign',
@@ -195,6 +210,36 @@ interface CtlReshare {
   domains: Array<{ id: number; package: string }>
 }
 
+/** Preprocessed commitments: one batch per ask, refill below LOW, at most CAP outstanding per coordinator+domain. */
+const POOL_BATCH = 16
+const POOL_LOW = 6
+const POOL_CAP = 64
+
+/** A member's preprocessed commitment as the coordinator holds it (id = the member's nonce session id). */
+interface Pooled {
+  id: Uint8Array
+  commitment: SigningCommitment
+}
+
+/** A preprocessed nonce this member reserved and handed to one coordinator (in memory: lost with the process, whose restart burns the nonce). */
+interface Handed {
+  coordinator: ParticipantId
+  domainId: number
+  commitment: SigningCommitment
+  seq: number
+}
+
+interface CtlSign1 extends CtlSign {
+  commitments: Array<{ id: string; commitment: string }>
+}
+
+type SignAttempt =
+  | { ok: true; signature: Uint8Array }
+  /** blame: left out of the next attempt; stale: their preprocessed commitments are gone (pool dropped, not blamed) */
+  | { ok: false; blame: ParticipantId[]; stale?: ParticipantId[]; problem: string }
+
+const poolKey = (member: ParticipantId, domainId: number) => `${member}/${domainId}`
+
 /** A key this node holds from an earlier epoch, waiting to be reshared into the committee's epoch. */
 interface OldKey {
   epoch: bigint
@@ -232,6 +277,14 @@ export class CommitteeService {
   readonly #old = new Map<number, OldKey>()
   /** why this node cannot lead the resharing it waits for (logged once per reason) */
   #reshareBlocked: string | undefined
+  /** coordinator: preprocessed commitments per `member/domain` (this node's own included) */
+  readonly #pool = new Map<string, Pooled[]>()
+  readonly #refilling = new Set<string>()
+  /** member: preprocessed nonces handed out, by nonce session id (hex) */
+  readonly #handed = new Map<string, Handed>()
+  #handedSeq = 0
+  #lastOnline = new Set<ParticipantId>()
+  #rotate = 0
   #dkgAttempts = 0
   #timer: NodeJS.Timeout | undefined
   readonly #loops: Promise<void>[] = []
@@ -307,6 +360,9 @@ export class CommitteeService {
     for (const d of this.#committee.domains) this.#load(d)
     this.#loadOld()
     this.#loops.push(this.#controlLoop(ROUND.ctlSign, (e) => this.#onSignRequest(e)))
+    this.#loops.push(this.#controlLoop(ROUND.ctlSign1, (e) => this.#onSignRequest1(e)))
+    this.#loops.push(this.#controlLoop(ROUND.preAsk, (e) => this.#onPreAsk(e)))
+    this.#loops.push(this.#controlLoop(ROUND.preBatch, (e) => this.#onPreBatch(e)))
     this.#loops.push(this.#controlLoop(ROUND.ctlDkg, (e) => this.#onDkgStart(e)))
     this.#loops.push(this.#controlLoop(ROUND.ctlReshare, (e) => this.#onReshareStart(e)))
     this.#timer = setInterval(() => this.#tick(), 250)
@@ -397,6 +453,10 @@ export class CommitteeService {
       reshare_from: this.#old.size > 0 ? String([...this.#old.values()][0]!.epoch) : null,
       dkg_attempts: this.#dkgAttempts,
       nonces: { reserved: n.reserved, used: n.used, burned: n.burned },
+      preprocessed: {
+        held: [...this.#pool.values()].reduce((a, p) => a + p.length, 0),
+        handed: this.#handed.size,
+      },
     }
   }
 
@@ -439,9 +499,12 @@ export class CommitteeService {
         }
         break
       }
-      const others = online.filter((id) => id !== this.#o.me).slice(0, t - 1)
-      const signers = [this.#o.me, ...others].sort((a, b) => a - b)
-      const r = await this.#signOnce(key, req, tweak, signers)
+      const pick = this.#pickSigners(online, t, key.domain.id)
+      const signers = [this.#o.me, ...pick.others].sort((a, b) => a - b)
+      const r = pick.pooled
+        ? await this.#signPooled(key, req, tweak, signers)
+        : await this.#signOnce(key, req, tweak, signers)
+      this.#refill(key, online)
       if (r.ok) {
         this.#m?.signatures.inc({ scheme: key.domain.scheme })
         this.#m?.rounds.observe({ round: 'sign' }, (performance.now() - started) / 1000)
@@ -451,22 +514,19 @@ export class CommitteeService {
           publicKey: signingPublicKey(key.pkg, tweak),
           signers,
           attempts: attempt,
+          rounds: pick.pooled ? 1 : 2,
         }
       }
       lastProblem = r.problem
       for (const id of r.blame) excluded.add(id)
+      for (const id of r.stale ?? []) this.#dropPools(id)
       this.#log.warn({ attempt, signers, blame: r.blame, problem: r.problem }, 'signing attempt failed; retrying')
     }
     this.#m?.failures.inc({ reason: 'attempts_exhausted' })
     throw new CommitteeError('MPC_SIGN_FAILED', `the committee could not sign: ${lastProblem}`)
   }
 
-  async #signOnce(
-    key: DomainKey,
-    req: SignRequest,
-    tweak: Uint8Array,
-    signers: ParticipantId[],
-  ): Promise<{ ok: true; signature: Uint8Array } | { ok: false; blame: ParticipantId[]; problem: string }> {
+  async #signOnce(key: DomainKey, req: SignRequest, tweak: Uint8Array, signers: ParticipantId[]): Promise<SignAttempt> {
     const me = this.#o.me
     const scheme = key.domain.scheme
     const sid = this.#o.rng(32)
@@ -560,7 +620,7 @@ export class CommitteeService {
       ownTaken = true
       const shares = new Map<ParticipantId, Uint8Array>()
       try {
-        shares.set(me, signShare(key.share, taken.nonce, commitments, req.message, tweak))
+        shares.set(me, signShare(key.share, taken.nonce, commitments, req.message, tweak, own.commitment))
       } finally {
         taken.nonce.wipe()
       }
@@ -593,6 +653,302 @@ export class CommitteeService {
       }
     } finally {
       if (!ownTaken) nonces.discard(sid)
+      this.#t.closeSession(sid)
+    }
+  }
+
+  // ---------------------------------------------------------------- preprocessed commitments
+
+  /** Signers for one attempt: one round when this node and t−1 online members have pooled commitments. */
+  #pickSigners(online: ParticipantId[], t: number, domainId: number): { others: ParticipantId[]; pooled: boolean } {
+    const me = this.#o.me
+    const candidates = online.filter((id) => id !== me)
+    const has = (id: ParticipantId) => (this.#pool.get(poolKey(id, domainId))?.length ?? 0) > 0
+    const ready = candidates.filter(has)
+    if (has(me) && ready.length >= t - 1) {
+      // rotate over the ready members, so concurrent requests spread over the committee
+      const start = this.#rotate++ % ready.length
+      return { others: [...ready.slice(start), ...ready.slice(0, start)].slice(0, t - 1), pooled: true }
+    }
+    return { others: candidates.slice(0, t - 1), pooled: false }
+  }
+
+  /** Ask for more commitments where a pool (this node's own included) ran low. */
+  #refill(key: DomainKey, online: ParticipantId[]): void {
+    const d = key.domain.id
+    for (const id of online) {
+      const k = poolKey(id, d)
+      if ((this.#pool.get(k)?.length ?? 0) >= POOL_LOW || this.#refilling.has(k)) continue
+      this.#refilling.add(k)
+      if (id === this.#o.me) {
+        setImmediate(() => {
+          try {
+            if (!this.#closed && this.#keys.get(d) === key) this.#addToPool(id, d, this.#makeBatch(key, id, POOL_BATCH))
+          } catch (e) {
+            this.#log.warn({ err: (e as Error).message, domain: d }, 'could not preprocess own commitments')
+          } finally {
+            this.#refilling.delete(k)
+          }
+        })
+        continue
+      }
+      const payload = enc({ domain: d, count: POOL_BATCH })
+      this.#t
+        .send(id, { sessionId: CONTROL_SESSION, round: ROUND.preAsk, payload }, { timeoutMs: this.#signTimeout })
+        .catch(() => this.#refilling.delete(k))
+      setTimeout(() => this.#refilling.delete(k), 4 * this.#signTimeout).unref()
+    }
+  }
+
+  #addToPool(member: ParticipantId, domainId: number, items: Pooled[]): void {
+    const k = poolKey(member, domainId)
+    const pool = this.#pool.get(k) ?? []
+    pool.push(...items.slice(0, Math.max(0, POOL_CAP - pool.length)))
+    this.#pool.set(k, pool)
+  }
+
+  #dropPools(member: ParticipantId): void {
+    for (const k of [...this.#pool.keys()]) if (k.startsWith(`${member}/`)) this.#pool.delete(k)
+  }
+
+  /**
+   * Member: `count` fresh nonce pairs for `coordinator`, sealed in one durable transaction BEFORE any commitment
+   * is returned; beyond CAP outstanding for that coordinator and domain the oldest are burned first (a
+   * coordinator that restarted lost them).
+   */
+  #makeBatch(key: DomainKey, coordinator: ParticipantId, count: number): Pooled[] {
+    const d = key.domain.id
+    const mine = [...this.#handed.entries()].filter(([, h]) => h.coordinator === coordinator && h.domainId === d)
+    const excess = mine.length + count - POOL_CAP
+    if (excess > 0) {
+      mine.sort((a, b) => a[1].seq - b[1].seq)
+      for (const [hex] of mine.slice(0, excess)) {
+        this.#o.store.nonces.discard(fromHex(hex))
+        this.#handed.delete(hex)
+      }
+    }
+    const made = Array.from({ length: count }, () => ({ id: this.#o.rng(32), c: commit(key.share, this.#o.rng) }))
+    try {
+      this.#o.store.nonces.reserveMany(
+        made.map((m) => ({ epoch: this.#committee.epoch, domainId: d, sessionId: m.id, nonce: m.c.nonces })),
+      )
+    } finally {
+      for (const m of made) m.c.nonces.wipe() // sealed (or not reserved at all)
+    }
+    for (const m of made)
+      this.#handed.set(toHex(m.id), { coordinator, domainId: d, commitment: m.c.commitment, seq: this.#handedSeq++ })
+    return made.map((m) => ({ id: m.id, commitment: m.c.commitment }))
+  }
+
+  async #onPreAsk(e: ReceivedEnvelope): Promise<void> {
+    const body = dec<{ domain?: unknown; count?: unknown }>(e.payload)
+    const key = body && Number.isInteger(body.domain) ? this.#keys.get(body.domain as number) : undefined
+    if (!key || !Number.isInteger(body?.count)) return
+    const count = Math.min(POOL_BATCH, Math.max(1, body!.count as number))
+    const items = this.#makeBatch(key, e.sender, count)
+    const scheme = key.domain.scheme
+    const payload = enc({
+      domain: key.domain.id,
+      items: items.map((i) => ({ id: toHex(i.id), commitment: toHex(encodeSigningCommitment(scheme, i.commitment)) })),
+    })
+    await this.#t
+      .send(e.sender, { sessionId: CONTROL_SESSION, round: ROUND.preBatch, payload }, { timeoutMs: this.#signTimeout })
+      .catch(() => undefined) // never delivered: the nonces stay reserved until the cap or a restart burns them
+  }
+
+  async #onPreBatch(e: ReceivedEnvelope): Promise<void> {
+    const body = dec<{ domain?: unknown; items?: unknown }>(e.payload)
+    const key = body && Number.isInteger(body.domain) ? this.#keys.get(body.domain as number) : undefined
+    if (!key || !Array.isArray(body?.items)) return
+    this.#refilling.delete(poolKey(e.sender, key.domain.id))
+    const items: Pooled[] = []
+    try {
+      for (const x of body!.items as Array<{ id?: unknown; commitment?: unknown }>) {
+        if (typeof x?.id !== 'string' || !/^[0-9a-f]{64}$/.test(x.id) || typeof x.commitment !== 'string')
+          throw new Error('malformed item')
+        const c = decodeSigningCommitment(key.domain.scheme, fromHex(x.commitment))
+        if (c.participant !== e.sender) throw new Error('a commitment of another participant')
+        items.push({ id: fromHex(x.id), commitment: c })
+      }
+    } catch (err) {
+      this.#log.warn({ peer: e.sender, err: (err as Error).message }, 'preprocessed commitments refused')
+      return
+    }
+    this.#addToPool(e.sender, key.domain.id, items)
+  }
+
+  /** Coordinator, one round: the request and the commitment list go out together; members answer with shares. */
+  async #signPooled(
+    key: DomainKey,
+    req: SignRequest,
+    tweak: Uint8Array,
+    signers: ParticipantId[],
+  ): Promise<SignAttempt> {
+    const me = this.#o.me
+    const scheme = key.domain.scheme
+    const d = key.domain.id
+    const picked = new Map<ParticipantId, Pooled>()
+    for (const id of signers) picked.set(id, this.#pool.get(poolKey(id, d))!.shift()!) // #pickSigners checked, no await since
+    const sid = this.#o.rng(32)
+    const others = signers.filter((id) => id !== me)
+    const commitments = signers.map((id) => picked.get(id)!.commitment)
+    const ctl: CtlSign1 = {
+      sid: toHex(sid),
+      domain: d,
+      predecessor: req.predecessor,
+      path: req.path,
+      message: toHex(req.message),
+      commitments: signers.map((id) => ({
+        id: toHex(picked.get(id)!.id),
+        commitment: toHex(encodeSigningCommitment(scheme, picked.get(id)!.commitment)),
+      })),
+    }
+    const payload = enc(ctl)
+    const t0 = performance.now()
+    const sendFailed: ParticipantId[] = []
+    try {
+      const sent = Promise.all(
+        others.map((id) =>
+          this.#t
+            .send(id, { sessionId: CONTROL_SESSION, round: ROUND.ctlSign1, payload }, { timeoutMs: this.#signTimeout })
+            .catch(() => {
+              sendFailed.push(id)
+            }),
+        ),
+      )
+      await new Promise((r) => setImmediate(r)) // the requests leave before our own share is computed
+      const shares = new Map<ParticipantId, Uint8Array>()
+      shares.set(me, this.#shareFromHanded(key, picked.get(me)!, me, commitments, req.message, tweak))
+      await sent
+      if (sendFailed.length > 0)
+        return { ok: false, blame: sendFailed, problem: `members ${sendFailed.join(', ')} unreachable` }
+      const replies = await this.#collect(sid, ROUND.signShare, others)
+      const blame: ParticipantId[] = []
+      const stale: ParticipantId[] = []
+      for (const id of others) {
+        const body = dec<{ ok: boolean; share?: string; stale?: boolean }>(replies.get(id)?.payload ?? new Uint8Array())
+        if (body?.stale) {
+          stale.push(id)
+          continue
+        }
+        try {
+          if (!body?.ok || !body.share) throw new Error('no share')
+          const sh = decodeSignatureShare(scheme, fromHex(body.share))
+          if (sh.participant !== id) throw new Error('wrong participant')
+          shares.set(id, sh.share)
+        } catch {
+          blame.push(id)
+        }
+      }
+      this.#m?.rounds.observe({ round: 'share' }, (performance.now() - t0) / 1000)
+      if (blame.length > 0 || stale.length > 0)
+        return {
+          ok: false,
+          blame,
+          stale,
+          problem:
+            blame.length > 0
+              ? `members ${blame.join(', ')} sent no signature share`
+              : `members ${stale.join(', ')} no longer hold their preprocessed nonces (restarted)`,
+        }
+      const agg = aggregate(key.pkg, commitments, req.message, shares, tweak)
+      if (agg.ok) return { ok: true, signature: agg.signature }
+      this.#log.warn({ bad: agg.badParticipants, domain: d }, 'bad signature shares: members named')
+      return {
+        ok: false,
+        blame: agg.badParticipants.filter((id) => id !== me),
+        problem: `bad signature shares from members ${agg.badParticipants.join(', ')}`,
+      }
+    } finally {
+      this.#t.closeSession(sid)
+    }
+  }
+
+  /**
+   * The share for a preprocessed commitment this node handed to `coordinator`: the nonce is taken (erased) in
+   * one transaction, so it signs at most once. Throws MPC_STALE_NONCE when this process did not hand it out.
+   */
+  #shareFromHanded(
+    key: DomainKey,
+    mine: Pooled,
+    coordinator: ParticipantId,
+    commitments: SigningCommitment[],
+    message: Uint8Array,
+    tweak: Uint8Array,
+  ): Uint8Array {
+    const hex = toHex(mine.id)
+    const h = this.#handed.get(hex)
+    if (
+      !h ||
+      h.coordinator !== coordinator ||
+      h.domainId !== key.domain.id ||
+      !equalBytes(h.commitment.hiding, mine.commitment.hiding) ||
+      !equalBytes(h.commitment.binding, mine.commitment.binding)
+    )
+      throw new CommitteeError('MPC_STALE_NONCE', 'no preprocessed nonce of this node matches that commitment')
+    this.#handed.delete(hex)
+    const taken = this.#o.store.nonces.take(mine.id)
+    try {
+      return signShare(key.share, taken.nonce, commitments, message, tweak, h.commitment)
+    } finally {
+      taken.nonce.wipe()
+    }
+  }
+
+  /** Member, one round: check the request as in two rounds, then sign with the preprocessed nonce it names. */
+  async #onSignRequest1(e: ReceivedEnvelope): Promise<void> {
+    const from = e.sender
+    const ctl = dec<CtlSign1>(e.payload)
+    if (!ctl || typeof ctl.sid !== 'string' || !/^[0-9a-f]{64}$/.test(ctl.sid) || !Array.isArray(ctl.commitments)) {
+      this.#log.warn({ peer: from }, 'malformed sign request dropped')
+      return
+    }
+    const sid = fromHex(ctl.sid)
+    const reply = (body: unknown) =>
+      this.#t
+        .send(from, { sessionId: sid, round: ROUND.signShare, payload: enc(body) }, { timeoutMs: this.#signTimeout })
+        .catch(() => undefined)
+    let mine: Pooled | undefined
+    try {
+      if (typeof ctl.message !== 'string' || !/^([0-9a-f]{2})*$/.test(ctl.message))
+        throw new CommitteeError('MPC_BAD_REQUEST', 'malformed message')
+      const message = fromHex(ctl.message)
+      if (typeof ctl.predecessor !== 'string' || typeof ctl.path !== 'string' || !Number.isInteger(ctl.domain))
+        throw new CommitteeError('MPC_BAD_REQUEST', 'malformed request')
+      const { key, tweak } = this.#check({
+        domainId: ctl.domain,
+        predecessor: ctl.predecessor,
+        path: ctl.path,
+        message,
+      })
+      const list = ctl.commitments.map((c) => {
+        if (typeof c?.id !== 'string' || !/^[0-9a-f]{64}$/.test(c.id) || typeof c.commitment !== 'string')
+          throw new CommitteeError('MPC_BAD_REQUEST', 'malformed commitment list')
+        return { id: fromHex(c.id), commitment: decodeSigningCommitment(key.domain.scheme, fromHex(c.commitment)) }
+      })
+      mine = list.find((c) => c.commitment.participant === this.#o.me)
+      if (!mine) throw new CommitteeError('MPC_BAD_REQUEST', 'the commitment list does not include this member')
+      const share = this.#shareFromHanded(
+        key,
+        mine,
+        from,
+        list.map((c) => c.commitment),
+        message,
+        tweak,
+      )
+      await reply({
+        ok: true,
+        share: toHex(encodeSignatureShare(key.domain.scheme, { participant: this.#o.me, share })),
+      })
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      const stale = code === 'MPC_STALE_NONCE' || (typeof code === 'string' && code.startsWith('STORE_NONCE'))
+      const reason = err instanceof Error ? err.message : 'refused'
+      this.#log.warn({ peer: from, reason }, stale ? 'sign request names a stale commitment' : 'sign request refused')
+      // a refused request never uses the nonce it named: burn it, it is out of the coordinator's pool anyway
+      if (mine && !stale && this.#handed.delete(toHex(mine.id))) this.#o.store.nonces.discard(mine.id)
+      await reply({ ok: false, reason, ...(stale ? { stale: true } : {}) })
+    } finally {
       this.#t.closeSession(sid)
     }
   }
@@ -684,7 +1040,7 @@ export class CommitteeService {
       const taken = nonces.take(sid) // erased in the same transaction
       let share: Uint8Array
       try {
-        share = signShare(key.share, taken.nonce, commitments, message, tweak)
+        share = signShare(key.share, taken.nonce, commitments, message, tweak, c.commitment)
       } finally {
         taken.nonce.wipe()
       }
@@ -786,6 +1142,9 @@ export class CommitteeService {
   #tick(): void {
     const online = this.onlineMembers()
     this.#m?.online.set(online.length)
+    const now = new Set(online)
+    for (const id of this.#lastOnline) if (!now.has(id)) this.#dropPools(id) // it may come back with burned nonces
+    this.#lastOnline = now
     if (this.#closed || this.#dkgRunning || Date.now() < this.#nextDkgAt) return
     const all = this.#committee.participants.map((p) => p.id)
     const reshare = this.#reshareDomains()

@@ -19,5 +19,7 @@ export const CommitteeError = defineErrors('CommitteeError', {
   MPC_KEY_NOT_READY: 503,
   /** every signing attempt failed (members timed out or sent bad shares) */
   MPC_SIGN_FAILED: 503,
+  /** a preprocessed commitment this process did not hand out (it restarted and burned the nonce, or never made it) */
+  MPC_STALE_NONCE: 409,
 })
 export type CommitteeError = InstanceType<typeof CommitteeError>
