@@ -1,3 +1,4 @@
+import { dirname, join, resolve } from 'node:path'
 import type { Hono } from 'hono'
 import type { EvidenceVerifier } from '../attestation/index.js'
 import { toHex } from '../crypto/index.js'
@@ -34,11 +35,32 @@ export interface AppAgentOptions extends GuestListenOptions {
   vmConfig?: string
   /** request the dstack demo certificate (Info.app_cert) at start; default true */
   demoCert?: boolean
+  /**
+   * unix socket for the legacy Tappd API (the SDK's deprecated `TappdClient`); default: `tappd.sock` in the
+   * directory of `socketPath` (as dstack puts /var/run/dstack/tappd.sock beside dstack.sock); false: none
+   */
+  tappdSocketPath?: string | false
 }
 
 export interface AppAgentEndpoints {
   socketPath?: string
+  /** the legacy Tappd API's socket (`/prpc/Tappd.<Method>`) */
+  tappdSocketPath?: string
+  /** serves the guest API at `/<Method>` and the Tappd API at `/prpc/Tappd.<Method>` */
   httpUrl?: string
+}
+
+/** Where the Tappd socket goes for these options (undefined: none). */
+export function tappdSocketPathFor(opts: Pick<AppAgentOptions, 'socketPath' | 'tappdSocketPath'>): string | undefined {
+  if (opts.tappdSocketPath === false) return undefined
+  const path =
+    opts.tappdSocketPath ?? (opts.socketPath !== undefined ? join(dirname(opts.socketPath), 'tappd.sock') : undefined)
+  if (path !== undefined && opts.socketPath !== undefined && resolve(path) === resolve(opts.socketPath))
+    throw new AgentError(
+      'AGENT_LISTEN_FAILED',
+      `the Tappd socket and the dstack socket are both ${path}: give the Tappd API its own path (or none)`,
+    )
+  return path
 }
 
 /**
@@ -53,8 +75,9 @@ export class AppAgent {
   #keys: AgentAppKeys | undefined
   #appCert = ''
   #vmConfig = ''
-  #listeners: GuestListeners | undefined
+  #listeners: GuestListeners[] = []
   #app: Hono | undefined
+  #tappdApp: Hono | undefined
 
   constructor(opts: AppAgentOptions) {
     this.#opts = opts
@@ -81,10 +104,18 @@ export class AppAgent {
     return this.#app
   }
 
+  /** the guest API plus the legacy Tappd API under `/prpc/` (what tappd.sock and the HTTP port serve) */
+  get tappdApp(): Hono {
+    if (!this.#tappdApp) throw new AgentError('AGENT_NOT_READY', 'the agent has no app keys yet: call start() first')
+    return this.#tappdApp
+  }
+
   get endpoints(): AppAgentEndpoints {
+    const [dstack, tappd] = this.#listeners
     return {
-      ...(this.#listeners?.socketPath ? { socketPath: this.#listeners.socketPath } : {}),
-      ...(this.#listeners?.httpUrl ? { httpUrl: this.#listeners.httpUrl } : {}),
+      ...(dstack?.socketPath ? { socketPath: dstack.socketPath } : {}),
+      ...(tappd?.socketPath ? { tappdSocketPath: tappd.socketPath } : {}),
+      ...(tappd?.httpUrl ? { httpUrl: tappd.httpUrl } : {}),
     }
   }
 
@@ -140,26 +171,50 @@ export class AppAgent {
       }
     }
     this.#app = createGuestApi(ctx)
+    this.#tappdApp = createGuestApi(ctx, { tappd: true })
   }
 
-  /** Fetch the app keys, then serve the guest API on the configured socket / port. */
+  /**
+   * Fetch the app keys, then serve: the guest API on the dstack socket (as dstack's dstack.sock, nothing else);
+   * guest API + Tappd API on the Tappd socket and the TCP port. Listeners[0] is always the dstack socket's
+   * (possibly empty) slot, [1] the Tappd socket / port.
+   */
   async start(): Promise<AppAgentEndpoints> {
+    const tappdSocketPath = tappdSocketPathFor(this.#opts)
     await this.fetchKeys()
-    if (this.#opts.socketPath !== undefined || this.#opts.port !== undefined) {
-      this.#listeners = await serveGuestApi(this.app, {
-        ...(this.#opts.socketPath !== undefined ? { socketPath: this.#opts.socketPath } : {}),
-        ...(this.#opts.port !== undefined ? { port: this.#opts.port } : {}),
-        ...(this.#opts.host !== undefined ? { host: this.#opts.host } : {}),
-      })
-      this.#log.info(this.endpoints, 'guest API listening')
+    if (this.#listeners.length > 0) return this.endpoints
+    const none: GuestListeners = { close: async () => {} }
+    try {
+      this.#listeners.push(
+        this.#opts.socketPath !== undefined
+          ? await serveGuestApi(this.app, { socketPath: this.#opts.socketPath })
+          : none,
+      )
+      if (tappdSocketPath !== undefined || this.#opts.port !== undefined)
+        this.#listeners.push(
+          await serveGuestApi(this.tappdApp, {
+            ...(tappdSocketPath !== undefined ? { socketPath: tappdSocketPath } : {}),
+            ...(this.#opts.port !== undefined ? { port: this.#opts.port } : {}),
+            ...(this.#opts.host !== undefined ? { host: this.#opts.host } : {}),
+          }),
+        )
+    } catch (e) {
+      await this.#closeListeners()
+      throw e
     }
+    if (Object.keys(this.endpoints).length > 0) this.#log.info(this.endpoints, 'guest API listening')
     return this.endpoints
+  }
+
+  async #closeListeners(): Promise<void> {
+    const open = this.#listeners
+    this.#listeners = []
+    await Promise.all(open.map((l) => l.close()))
   }
 
   /** Close listeners and the KMS connection, and wipe the app keys. */
   async stop(): Promise<void> {
-    await this.#listeners?.close()
-    this.#listeners = undefined
+    await this.#closeListeners()
     this.#kms.close()
     await this.#opts.kmsTrust?.policy?.close()
     if (this.#keys) {

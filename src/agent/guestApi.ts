@@ -9,6 +9,8 @@ import { assertWellFormedJson, queryToObject, strictSearchParams } from './guest
 import { handleInfo } from './info.js'
 import { handleAttest, handleGetQuote } from './quote.js'
 import { handleSign, handleVerify } from './sign.js'
+import { handleDeriveK256Key, handleDeriveKey } from './tappdKey.js'
+import { handleRawQuote, handleTdxQuote } from './tappdQuote.js'
 import { handleGetTlsKey } from './tlsKey.js'
 
 /** dstack guest-agent API level this agent implements (reported by /Version). */
@@ -31,6 +33,19 @@ export const GUEST_METHODS: Record<string, Handler> = {
   Version: () => ({ version: GUEST_API_VERSION, rev: GUEST_API_REV }),
   GpuInfo: () => ({ attestation: '' }),
   EmitEvent: handleEmitEvent,
+}
+
+/**
+ * The legacy `Tappd` service (dstack's tappd.sock, for the SDK's deprecated `TappdClient`), mounted at
+ * `/prpc/<Method>` and `/prpc/Tappd.<Method>` as dstack's `prpc_routes!(…, trim: "Tappd.")` does.
+ */
+export const TAPPD_METHODS: Record<string, Handler> = {
+  DeriveKey: handleDeriveKey,
+  DeriveK256Key: handleDeriveK256Key,
+  TdxQuote: handleTdxQuote,
+  RawQuote: handleRawQuote,
+  Info: (ctx) => handleInfo(ctx),
+  Version: GUEST_METHODS.Version as Handler,
 }
 
 /** JSON with every non-ASCII character escaped (`\uXXXX`), so its length in characters is its length in bytes. */
@@ -75,11 +90,27 @@ async function readInput(req: Request): Promise<unknown> {
   return value
 }
 
+export interface GuestApiOptions {
+  /**
+   * Also serve the legacy Tappd service under `/prpc/` (tappd.sock, the HTTP port). The DstackGuest methods
+   * stay at `/<Method>` there too: the SDK's `TappdClient` inherits `info()`, `getKey()`, `getQuote()` … from
+   * `DstackClient`, which call `/Info`, `/GetKey`, … on the tappd endpoint.
+   */
+  tappd?: boolean
+}
+
+/** Strips every leading `Tappd.` (Rust `trim_start_matches`), so `/prpc/Tappd.Info` and `/prpc/Info` are one method. */
+export function tappdMethodName(name: string): string {
+  let n = name
+  while (n.startsWith('Tappd.')) n = n.slice('Tappd.'.length)
+  return n
+}
+
 /**
  * The guest API as a Hono app (`getRequestListener(app.fetch)` serves it). Refusals are HTTP 4xx
  * `{"error", "code"}`; unexpected failures are logged with an id and answered 500 `{"error"}`; nothing throws out.
  */
-export function createGuestApi(ctx: GuestContext): Hono {
+export function createGuestApi(ctx: GuestContext, opts: GuestApiOptions = {}): Hono {
   const app = new Hono()
   const log = ctx.logger
   app.use(
@@ -90,26 +121,32 @@ export function createGuestApi(ctx: GuestContext): Hono {
         asciiJson({ error: `request body exceeds ${MAX_GUEST_BODY_BYTES} bytes`, code: 'AGENT_BAD_INPUT' }, 413),
     }),
   )
-  app.all('/:method', async (c) => {
-    const name = c.req.param('method')
-    const handler = Object.hasOwn(GUEST_METHODS, name) ? GUEST_METHODS[name] : undefined
+  const dispatch = async (service: 'DstackGuest' | 'Tappd', name: string, req: Request): Promise<Response> => {
+    const methods = service === 'Tappd' ? TAPPD_METHODS : GUEST_METHODS
+    const handler = Object.hasOwn(methods, name) ? methods[name] : undefined
     if (!handler)
       return asciiJson(
         { error: `unknown method ${JSON.stringify(name.slice(0, 64))}`, code: 'AGENT_UNKNOWN_METHOD' },
         404,
       )
     try {
-      const input = await readInput(c.req.raw)
+      const input = await readInput(req)
       const out = await handler(ctx, input)
       return asciiJson(out)
     } catch (e) {
       const answer = httpErrorOf(e)
       if (answer.errorId === undefined)
-        log.info({ method: name, code: answer.code, status: answer.status }, 'guest request refused')
-      else log.error({ method: name, errorId: answer.errorId, err: (e as Error)?.message }, 'guest request failed')
+        log.info({ service, method: name, code: answer.code, status: answer.status }, 'guest request refused')
+      else
+        log.error(
+          { service, method: name, errorId: answer.errorId, err: (e as Error)?.message },
+          'guest request failed',
+        )
       return asciiJson(jsonErrorBody(answer), answer.status)
     }
-  })
+  }
+  if (opts.tappd) app.all('/prpc/:method', (c) => dispatch('Tappd', tappdMethodName(c.req.param('method')), c.req.raw))
+  app.all('/:method', (c) => dispatch('DstackGuest', c.req.param('method'), c.req.raw))
   app.notFound(() => asciiJson({ error: 'not found', code: 'AGENT_UNKNOWN_METHOD' }, 404))
   app.onError((e) => {
     const answer = httpErrorOf(e)

@@ -38,6 +38,22 @@ export const GetTlsKeyArgs = z.object({
   not_after: optU64,
   with_app_info: bool,
 })
+/** Legacy Tappd `DeriveKeyArgs`: a key derived from the app key over `path`, certified like GetTlsKey. */
+export const DeriveKeyArgs = z.object({
+  path: str,
+  subject: str,
+  alt_names: strings,
+  usage_ra_tls: bool,
+  usage_server_auth: bool,
+  usage_client_auth: bool,
+  random_seed: bool,
+})
+/** Legacy Tappd `TdxQuoteArgs`: report_data is hashed as hash(prefix ‖ ":" ‖ data) unless hash_algorithm is raw. */
+export const TdxQuoteArgs = z.object({
+  report_data: hexBytes.default(''),
+  hash_algorithm: z.string().max(64).default(''),
+  prefix: str,
+})
 /** dstack `EmitEventArgs {event, payload}`; the name is what the event log shows, so keep it printable. */
 export const EmitEventArgs = z.object({
   event: z

@@ -1,5 +1,5 @@
 export type { AppAgentEndpoints, AppAgentOptions } from './appAgent.js'
-export { AppAgent, createAppAgent, startAppAgent } from './appAgent.js'
+export { AppAgent, createAppAgent, startAppAgent, tappdSocketPathFor } from './appAgent.js'
 export type { AgentAppKeys } from './appKeys.js'
 export { parseAppKeyReply } from './appKeys.js'
 export type { AgentErrorCode } from './errors.js'
@@ -7,7 +7,16 @@ export { AgentError } from './errors.js'
 export type { EventLogEntry } from './eventLog.js'
 export { attestationFromQuoteReply, eventLogEntry, eventLogOf } from './eventLog.js'
 export type { GetKeyReply } from './getKey.js'
-export { asciiJson, createGuestApi, GUEST_API_REV, GUEST_API_VERSION, GUEST_METHODS } from './guestApi.js'
+export type { GuestApiOptions } from './guestApi.js'
+export {
+  asciiJson,
+  createGuestApi,
+  GUEST_API_REV,
+  GUEST_API_VERSION,
+  GUEST_METHODS,
+  TAPPD_METHODS,
+  tappdMethodName,
+} from './guestApi.js'
 export type { GuestContext } from './guestContext.js'
 export type { InfoReply } from './info.js'
 export type { AgentKmsClient, AgentKmsClientOptions } from './kmsClient.js'
@@ -24,4 +33,8 @@ export type { GetQuoteReply } from './quote.js'
 export type { GuestListeners, GuestListenOptions } from './serveGuestApi.js'
 export { serveGuestApi } from './serveGuestApi.js'
 export type { SignReply } from './sign.js'
+export type { DeriveK256KeyReply } from './tappdKey.js'
+export { tappdDerivedScalar } from './tappdKey.js'
+export type { TdxQuoteReply } from './tappdQuote.js'
+export { DEFAULT_TAPPD_HASH, DEFAULT_TAPPD_PREFIX, tappdReportData } from './tappdQuote.js'
 export type { GetTlsKeyReply } from './tlsKey.js'

@@ -34,9 +34,11 @@ async function attest(ctx: GuestContext, reportData: Uint8Array): Promise<Attest
   }
 }
 
-/** `/GetQuote {report_data}` → quote, event log JSON, report_data, vm_config (dstack backend.rs quote_response). */
-export async function handleGetQuote(ctx: GuestContext, input: unknown): Promise<GetQuoteReply> {
-  const reportData = pad64(parseArgs(RawQuoteArgs, input).report_data)
+/**
+ * dstack backend.rs `quote_response`: evidence over exactly these 64 bytes → quote, event log JSON,
+ * report_data, vm_config. Shared by `/GetQuote` and the legacy Tappd quotes.
+ */
+export async function quoteResponse(ctx: GuestContext, reportData: Uint8Array): Promise<GetQuoteReply> {
   const att = await attest(ctx, reportData)
   const tdx = att.quote.type === 'tdx'
   return {
@@ -46,6 +48,11 @@ export async function handleGetQuote(ctx: GuestContext, input: unknown): Promise
     vm_config: ctx.vmConfig,
     attestation: tdx ? '' : toHex(encodeVersionedAttestation(att)),
   }
+}
+
+/** `/GetQuote {report_data}` (≤ 64 bytes, zero-padded on the right). */
+export async function handleGetQuote(ctx: GuestContext, input: unknown): Promise<GetQuoteReply> {
+  return quoteResponse(ctx, pad64(parseArgs(RawQuoteArgs, input).report_data))
 }
 
 /** `/Attest {report_data}` → `{attestation: hex VersionedAttestation}` (V0 SCALE). */

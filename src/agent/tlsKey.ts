@@ -20,20 +20,21 @@ export interface GetTlsKeyReply {
   certificate_chain: string[]
 }
 
+/** A P-256 key to certify: PKCS#8 PEM (signs the CSR) and its SPKI DER (goes into the CSR). */
+export interface CertKey {
+  keyPem: string
+  spki: Uint8Array
+}
+
 /**
- * dstack `issue_cert`: a V2 CSR for `keyPem`'s public key carrying evidence bound to it
+ * dstack `issue_cert`: a V2 CSR for `key`'s public key carrying evidence bound to it
  * (report_data = SHA-512("ratls-cert:" ‖ SPKI)), signed ECDSA-P256-SHA256 (DER) with the key, sent to SignCert.
+ * Returns the chain [leaf, app CA, KMS root CA].
  */
-export async function issueCertificate(
-  ctx: GuestContext,
-  config: CertConfigV2,
-): Promise<{ keyPem: string; chain: string[] }> {
-  const keys = await generateP256KeyPair()
-  const spki = await exportSpkiDer(keys.publicKey)
-  const keyPem = await exportPkcs8Pem(keys.privateKey)
+export async function certifyKey(ctx: GuestContext, config: CertConfigV2, key: CertKey): Promise<string[]> {
   let attestation: Uint8Array
   try {
-    attestation = encodeVersionedAttestation(await ctx.tee.attest(raTlsReportData(spki)))
+    attestation = encodeVersionedAttestation(await ctx.tee.attest(raTlsReportData(key.spki)))
   } catch (e) {
     throw new AgentError(
       'AGENT_TEE_FAILED',
@@ -42,9 +43,20 @@ export async function issueCertificate(
       { cause: e },
     )
   }
-  const csr = encodeCsrV2({ confirm: CSR_CONFIRM, pubkey: spki, config, attestation })
-  const signature = new Uint8Array(nodeSign('sha256', csr, { key: keyPem, dsaEncoding: 'der' }))
-  return { keyPem, chain: await ctx.signCert(csr, signature) }
+  const csr = encodeCsrV2({ confirm: CSR_CONFIRM, pubkey: key.spki, config, attestation })
+  const signature = new Uint8Array(nodeSign('sha256', csr, { key: key.keyPem, dsaEncoding: 'der' }))
+  return ctx.signCert(csr, signature)
+}
+
+/** `certifyKey` for a fresh random P-256 key (GetTlsKey, the demo certificate). */
+export async function issueCertificate(
+  ctx: GuestContext,
+  config: CertConfigV2,
+): Promise<{ keyPem: string; chain: string[] }> {
+  const keys = await generateP256KeyPair()
+  const spki = await exportSpkiDer(keys.publicKey)
+  const keyPem = await exportPkcs8Pem(keys.privateKey)
+  return { keyPem, chain: await certifyKey(ctx, config, { keyPem, spki }) }
 }
 
 /** `/GetTlsKey`: random P-256 key + a KMS-issued certificate chain (subject, SANs, EKUs, RA-TLS ext on request). */

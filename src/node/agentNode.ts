@@ -74,7 +74,7 @@ export function kmsTrustFor(config: Config, logger?: Logger): KmsTrust {
 /** Start the dstack-compatible guest agent for the workload described by `config` (its TEE, its compose file). */
 export async function startAgentFor(
   config: Config,
-  opts: { kmsUrl: string; socketPath?: string; port?: number; logger?: Logger },
+  opts: { kmsUrl: string; socketPath?: string; tappdSocketPath?: string | false; port?: number; logger?: Logger },
 ): Promise<AppAgent> {
   const tee = await createPlatform(config, opts.logger)
   const kmsTrust = kmsTrustFor(config, opts.logger)
@@ -85,6 +85,7 @@ export async function startAgentFor(
     verifier: await verifierFor(config),
     appCompose: appComposeOf(config),
     ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+    ...(opts.tappdSocketPath !== undefined ? { tappdSocketPath: opts.tappdSocketPath } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   })
