@@ -69,8 +69,15 @@ class Bus {
     for (const f of w) f(e)
   }
 
-  transport(id: number, members: number[]): CommitteeTransport {
+  /** A node's transport; `close()` ends its pending and future receives (PEER_CLOSED), as PeerNetwork.close does. */
+  transport(id: number, members: number[]): CommitteeTransport & { close(): void } {
+    let closed = false
+    const pending = new Set<(e: Error) => void>()
     return {
+      close: () => {
+        closed = true
+        for (const f of pending) f(Object.assign(new Error('closed'), { code: 'PEER_CLOSED' }))
+      },
       id,
       send: async (to, m) => this.deliver(id, to, m.sessionId, m.round, m.payload),
       broadcast: async (m) => {
@@ -87,19 +94,23 @@ class Bus {
       },
       recv: (o) =>
         new Promise((resolve, reject) => {
+          if (closed) return reject(Object.assign(new Error('closed'), { code: 'PEER_CLOSED' }))
+          pending.add(reject)
           const b = this.box(id, `${toHex(o.sessionId)}/${o.round}`)
           const take = () => {
+            if (closed) return true // a closed node takes nothing more
             const i = b.msgs.findIndex((e) => o.from === undefined || e.sender === o.from)
             if (i < 0) return false
             const [e] = b.msgs.splice(i, 1)
             clearTimeout(timer)
+            pending.delete(reject)
             resolve(e!)
             return true
           }
-          const timer = setTimeout(
-            () => reject(Object.assign(new Error('timeout'), { code: 'PEER_TIMEOUT' })),
-            o.timeoutMs,
-          )
+          const timer = setTimeout(() => {
+            pending.delete(reject)
+            reject(Object.assign(new Error('timeout'), { code: 'PEER_TIMEOUT' }))
+          }, o.timeoutMs)
           const wait = () => {
             if (!take()) b.waiters.push(wait)
           }
@@ -141,6 +152,7 @@ async function startCommittee(n: number, t: number, extraAllow: (id: number) => 
   const ids = committee.participants.map((p) => p.id)
   const logs = ids.map(() => memoryLogger())
   const committeeStores: CommitteeStore[] = []
+  const transports = ids.map((id) => bus.transport(id, ids))
   const services = ids.map((id) => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-mpc-svc-'))
     dirs.push(dir)
@@ -151,7 +163,7 @@ async function startCommittee(n: number, t: number, extraAllow: (id: number) => 
     return new CommitteeService({
       me: id,
       committee,
-      transport: bus.transport(id, ids),
+      transport: transports[id]!,
       store: cs,
       sign: (m) => signers[id]!.sign(m),
       verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
@@ -171,7 +183,7 @@ async function startCommittee(n: number, t: number, extraAllow: (id: number) => 
     if (Date.now() > end) throw new Error('DKG did not finish')
     await new Promise((r) => setTimeout(r, 20))
   }
-  return { bus, services, logs, committeeStores, signers }
+  return { bus, services, logs, committeeStores, signers, transports }
 }
 
 describe('committee service (in-memory transport)', () => {
@@ -376,6 +388,51 @@ describe('committee service (in-memory transport)', () => {
     ).toBe(true)
     for (const s of e3) await s.close()
   }, 90_000)
+
+  it('a member that lost its share rejoins at the current epoch: the others refresh to include it, the key stays', async () => {
+    const { bus, services, committeeStores, signers, transports } = await startCommittee(4, 3)
+    const ids = [0, 1, 2, 3]
+    const keys = [0, 1].map((d) => services[0]!.publicKey(d).publicKey)
+    const before = [0, 1, 2].map((i) => toHex(committeeStores[i]!.shares.require(1n, 0).share.expose()))
+    // member 3 loses its shares (disk restored from before the DKG, or killed between confirming and activating)
+    await services[3]!.close()
+    transports[3]!.close()
+    committeeStores[3]!.shares.eraseEpoch(1)
+    const log = memoryLogger()
+    const committee = services[0]!.committee
+    const back = new CommitteeService({
+      me: 3,
+      committee: { ...committee, domains: committee.domains.map((d, i) => ({ ...d, publicKey: keys[i]! })) },
+      transport: bus.transport(3, ids),
+      store: committeeStores[3]!,
+      sign: (m) => signers[3]!.sign(m),
+      verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
+      allow: createAllowCheck([{ predecessor: 'alice.near', domains: [0, 1] }]),
+      rng: (len = 32) => new Uint8Array(randomBytes(len)),
+      logger: log,
+      signTimeoutMs: 1000,
+      dkgRoundTimeoutMs: 2000,
+    })
+    back.start()
+    const end = Date.now() + 30_000
+    while (!back.ready) {
+      if (Date.now() > end) throw new Error('member 3 did not rejoin')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect([0, 1].map((d) => toHex(back.publicKey(d).publicKey))).toEqual(keys.map(toHex))
+    // a refresh: every holder's share changed (same epoch, same key)
+    ;[0, 1, 2].forEach((i, k) => {
+      expect(toHex(committeeStores[i]!.shares.require(1n, 0).share.expose())).not.toBe(before[k])
+    })
+    // the rejoined member signs (as coordinator, with two others)
+    const msg = new TextEncoder().encode('back again')
+    const r = await back.sign({ domainId: 0, predecessor: 'alice.near', path: 'r', message: msg })
+    expect(r.signers).toContain(3)
+    expect(ed25519.verify(r.signature, msg, derivePublicKey('Ed25519', keys[0]!, deriveTweak('alice.near', 'r')))).toBe(
+      true,
+    )
+    for (const s of [...services.slice(0, 3), back]) await s.close()
+  }, 60_000)
 
   it('a resharing the old members cannot run (fewer than the old threshold stay) is reported, and no DKG replaces the key', async () => {
     const { services, committeeStores, signers } = await startCommittee(3, 3)

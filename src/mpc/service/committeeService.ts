@@ -156,6 +156,7 @@ export interface CommitteeStatus {
 export const CONTROL_SESSION = new Uint8Array(createHash('sha256').update('custos-mpc/control').digest())
 
 const ROUND = {
+  ctlNeed: 'ctl/need',
   ctlSign1: 'ctl/sign1',
   preAsk: 'pre/ask',
   preBatch: 'pre/batch',
@@ -285,6 +286,9 @@ export class CommitteeService {
   #handedSeq = 0
   #lastOnline = new Set<ParticipantId>()
   #rotate = 0
+  /** members that said they lack this epoch's key of some domains (rejoin), with when they last said so */
+  readonly #needy = new Map<ParticipantId, { domains: number[]; at: number }>()
+  #lastNeedSent = 0
   #dkgAttempts = 0
   #timer: NodeJS.Timeout | undefined
   readonly #loops: Promise<void>[] = []
@@ -365,6 +369,7 @@ export class CommitteeService {
     this.#loops.push(this.#controlLoop(ROUND.preBatch, (e) => this.#onPreBatch(e)))
     this.#loops.push(this.#controlLoop(ROUND.ctlDkg, (e) => this.#onDkgStart(e)))
     this.#loops.push(this.#controlLoop(ROUND.ctlReshare, (e) => this.#onReshareStart(e)))
+    this.#loops.push(this.#controlLoop(ROUND.ctlNeed, (e) => this.#onNeed(e)))
     this.#timer = setInterval(() => this.#tick(), 250)
     this.#timer.unref()
     this.#log.info(
@@ -1152,6 +1157,7 @@ export class CommitteeService {
       this.#tickReshare(reshare, online, all)
       return // fresh keys for new domains only once the existing ones moved to this epoch
     }
+    if (this.#needy.size > 0) this.#tickRejoin(online, all)
     const missing = this.#missingDomains()
     if (missing.length === 0 || !this.#isLeader()) return
     if (online.length < all.length) return // a fresh key is dealt to every member
@@ -1178,7 +1184,18 @@ export class CommitteeService {
    * share of the new epoch.
    */
   #tickReshare(domainIds: number[], online: ParticipantId[], all: ParticipantId[]): void {
-    if (!domainIds.every((id) => this.#old.has(id))) return // a joiner waits to be led
+    if (!domainIds.every((id) => this.#old.has(id))) {
+      // a joiner waits to be led; if the others already run this epoch (it lost its share, or crashed between
+      // confirming and activating), it asks them to let it rejoin
+      if (Date.now() - this.#lastNeedSent > 2000) {
+        this.#lastNeedSent = Date.now()
+        const payload = enc({ domains: domainIds.filter((id) => !this.#old.has(id)) })
+        this.#t
+          .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlNeed, payload }, { timeoutMs: 1000 })
+          .catch(() => undefined)
+      }
+      return
+    }
     const first = this.#old.get(domainIds[0]!)!
     const oldMembers = new Set(first.pkg.participants)
     const staying = all.filter((id) => oldMembers.has(id))
@@ -1225,6 +1242,56 @@ export class CommitteeService {
       },
       'starting a resharing attempt as leader',
     )
+    this.#t
+      .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlReshare, payload: enc(ctl) }, { timeoutMs: 3000 })
+      .catch(() => undefined)
+    this.#runAttempt('reshare', ctl, this.#o.me, domains).catch(() => undefined)
+  }
+
+  async #onNeed(e: ReceivedEnvelope): Promise<void> {
+    const body = dec<{ domains?: unknown }>(e.payload)
+    if (!body || !Array.isArray(body.domains) || !body.domains.every((d) => Number.isInteger(d))) return
+    const domains = (body.domains as number[]).filter((d) => this.#keys.has(d))
+    if (domains.length > 0) this.#needy.set(e.sender, { domains, at: Date.now() })
+  }
+
+  /**
+   * Rejoin (Story's semantics: a member that was down comes back at the current epoch): the members holding this
+   * epoch's keys refresh them to the whole set, the member without a share receiving as a joiner. The group key
+   * stays; every share changes (a refresh), so the whole committee must be online. Led by the lowest online holder.
+   */
+  #tickRejoin(online: ParticipantId[], all: ParticipantId[]): void {
+    const now = Date.now()
+    for (const [id, n] of this.#needy) if (now - n.at > 5000 || !online.includes(id)) this.#needy.delete(id)
+    if (this.#needy.size === 0 || online.length < all.length) return
+    const holders = online.filter((id) => !this.#needy.has(id))
+    if (holders[0] !== this.#o.me) return
+    const domainIds = [...new Set([...this.#needy.values()].flatMap((n) => n.domains))]
+      .filter((id) => this.#keys.has(id))
+      .sort((a, b) => a - b)
+    if (domainIds.length === 0) return
+    const t = this.#committee.threshold
+    const ctl: CtlReshare = {
+      attempt: this.#newAttemptId().toString(),
+      sid: toHex(this.#o.rng(32)),
+      old_epoch: String(this.#committee.epoch),
+      participants: all,
+      threshold: t,
+      dealers: holders,
+      domains: domainIds.map((id) => ({ id, package: toHex(encodeKeyPackage(this.#keys.get(id)!.pkg)) })),
+    }
+    let domains: AttemptDomain[]
+    try {
+      domains = this.#reshareAttemptDomains(ctl, this.#o.me)
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'cannot let the members without a share rejoin')
+      return
+    }
+    this.#log.info(
+      { attempt: ctl.attempt, rejoining: [...this.#needy.keys()], domains: domainIds, dealers: holders },
+      'starting a rejoin (a refresh at this epoch) as leader',
+    )
+    this.#needy.clear()
     this.#t
       .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlReshare, payload: enc(ctl) }, { timeoutMs: 3000 })
       .catch(() => undefined)
@@ -1288,7 +1355,9 @@ export class CommitteeService {
   #reshareAttemptDomains(ctl: CtlReshare, leader: ParticipantId): AttemptDomain[] {
     const c = this.#committee
     const oldEpoch = BigInt(ctl.old_epoch)
-    if (oldEpoch >= c.epoch) throw new Error(`epoch ${oldEpoch} is not before this committee's epoch ${c.epoch}`)
+    if (oldEpoch > c.epoch) throw new Error(`epoch ${oldEpoch} is after this committee's epoch ${c.epoch}`)
+    // the same epoch: a rejoin, the holders of this epoch's keys refresh them to include members without a share
+    const rejoin = oldEpoch === c.epoch
     const all = c.participants.map((p) => p.id)
     const sameSet =
       ctl.participants.length === all.length &&
@@ -1301,7 +1370,8 @@ export class CommitteeService {
     for (const x of ctl.domains) {
       const d = c.domains.find((y) => y.id === x?.id)
       if (!d) throw new Error(`domain ${String(x?.id)} is not in epoch ${c.epoch}`)
-      if (this.#keys.has(d.id)) throw new Error(`this node already holds the epoch ${c.epoch} key of domain ${d.id}`)
+      if (!rejoin && this.#keys.has(d.id))
+        throw new Error(`this node already holds the epoch ${c.epoch} key of domain ${d.id}`)
       if (typeof x.package !== 'string' || !/^([0-9a-f]{2})+$/.test(x.package))
         throw new Error(`malformed key package of domain ${d.id}`)
       const pkg = decodeKeyPackage(fromHex(x.package))
@@ -1309,7 +1379,8 @@ export class CommitteeService {
         throw new Error(`the key package of domain ${d.id} is ${pkg.scheme}, not ${d.scheme}`)
       if (d.publicKey && !equalBytes(d.publicKey, pkg.groupPublicKey))
         throw new Error(`the key package of domain ${d.id} carries another public key than the committee names`)
-      const mine = this.#old.get(d.id)
+      const current = this.#keys.get(d.id)
+      const mine = rejoin ? current && { epoch: c.epoch, pkg: current.pkg, share: current.share } : this.#old.get(d.id)
       const holdsThatEpoch = mine !== undefined && mine.epoch === oldEpoch
       if (holdsThatEpoch && !equalBytes(encodeKeyPackage(mine.pkg), fromHex(x.package)))
         throw new Error(`the key package of domain ${d.id} differs from the one this node holds for epoch ${oldEpoch}`)
