@@ -394,6 +394,7 @@ describe('committee service (in-memory transport)', () => {
     const ids = [0, 1, 2, 3]
     const keys = [0, 1].map((d) => services[0]!.publicKey(d).publicKey)
     const before = [0, 1, 2].map((i) => toHex(committeeStores[i]!.shares.require(1n, 0).share.expose()))
+    const stale0 = [0, 1].map((d) => committeeStores[0]!.shares.require(1n, d))
     // member 3 loses its shares (disk restored from before the DKG, or killed between confirming and activating)
     await services[3]!.close()
     transports[3]!.close()
@@ -431,8 +432,77 @@ describe('committee service (in-memory transport)', () => {
     expect(ed25519.verify(r.signature, msg, derivePublicKey('Ed25519', keys[0]!, deriveTweak('alice.near', 'r')))).toBe(
       true,
     )
-    for (const s of [...services.slice(0, 3), back]) await s.close()
-  }, 60_000)
+
+    // member 0 comes back with its pre-refresh shares (as if killed between confirming and activating): it is
+    // refused (another key package) instead of sending bad shares, notices its shares are stale, and rejoins
+    await services[0]!.close()
+    transports[0]!.close()
+    for (const [d, old] of stale0.entries())
+      committeeStores[0]!.shares.putActive({
+        epoch: 1n,
+        domainId: d,
+        attemptId: old.attemptId,
+        share: old.share,
+        publicPackage: old.publicPackage,
+      })
+    const log0 = memoryLogger()
+    const zero = new CommitteeService({
+      me: 0,
+      committee,
+      transport: bus.transport(0, ids),
+      store: committeeStores[0]!,
+      sign: (m) => signers[0]!.sign(m),
+      verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
+      allow: createAllowCheck([{ predecessor: 'alice.near', domains: [0, 1] }]),
+      rng: (len = 32) => new Uint8Array(randomBytes(len)),
+      logger: log0,
+      signTimeoutMs: 1000,
+      dkgRoundTimeoutMs: 2000,
+    })
+    zero.start()
+    const digest = new Uint8Array(32).fill(1)
+    // a request may still fail while member 0 is being found out (it and a busy member left out of one request
+    // leave too few): the coordinator's caller retries, as a client would
+    const signRetrying = async (c: CommitteeService, domainId: number, path: string, message: Uint8Array) => {
+      for (let k = 0; ; k++) {
+        try {
+          return await c.sign({ domainId, predecessor: 'alice.near', path, message })
+        } catch (e) {
+          if (k >= 3) throw e
+        }
+      }
+    }
+    for (const [i, coordinator] of [services[1]!, services[2]!, back].entries()) {
+      const x = await signRetrying(coordinator, 0, `s${i}`, msg)
+      expect(
+        ed25519.verify(x.signature, msg, derivePublicKey('Ed25519', keys[0]!, deriveTweak('alice.near', `s${i}`))),
+      ).toBe(true)
+      const y = await signRetrying(coordinator, 1, `s${i}`, digest)
+      expect(
+        schnorr.verify(y.signature, digest, derivePublicKey('Bip340', keys[1]!, deriveTweak('alice.near', `s${i}`))),
+      ).toBe(true)
+    }
+    expect(log0.entries.some((e) => /its shares are stale/.test(e.msg))).toBe(true)
+    const end0 = Date.now() + 30_000
+    while (!zero.ready) {
+      if (Date.now() > end0) throw new Error('member 0 did not rejoin')
+      await new Promise((res) => setTimeout(res, 20))
+    }
+    const z = await zero.sign({
+      domainId: 1,
+      predecessor: 'alice.near',
+      path: 'z',
+      message: new Uint8Array(32).fill(1),
+    })
+    expect(
+      schnorr.verify(
+        z.signature,
+        new Uint8Array(32).fill(1),
+        derivePublicKey('Bip340', keys[1]!, deriveTweak('alice.near', 'z')),
+      ),
+    ).toBe(true)
+    for (const s of [zero, services[1]!, services[2]!, back]) await s.close()
+  }, 90_000)
 
   it('a resharing the old members cannot run (fewer than the old threshold stay) is reported, and no DKG replaces the key', async () => {
     const { services, committeeStores, signers } = await startCommittee(3, 3)

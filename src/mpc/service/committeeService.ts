@@ -183,7 +183,12 @@ interface DomainKey {
   domain: CommitteeDomain
   pkg: KeyPackage
   share: KeyShare
+  /** sha256 of the encoded public package, hex (first 16 bytes): members compare it before they contribute */
+  pkgHash: string
 }
+
+const packageHash = (pkg: KeyPackage) =>
+  createHash('sha256').update(encodeKeyPackage(pkg)).digest().subarray(0, 16).toString('hex')
 
 interface CtlSign {
   sid: string
@@ -191,6 +196,8 @@ interface CtlSign {
   predecessor: string
   path: string
   message: string
+  /** the coordinator's key package hash: a member holding another package (stale shares) refuses */
+  pkg?: string
 }
 
 interface CtlDkg {
@@ -288,6 +295,10 @@ export class CommitteeService {
   #rotate = 0
   /** members that said they lack this epoch's key of some domains (rejoin), with when they last said so */
   readonly #needy = new Map<ParticipantId, { domains: number[]; at: number }>()
+  /** domains whose shares turned out stale (another package in use): rejoin them */
+  readonly #dropped = new Set<number>()
+  /** per domain: package hashes other members sign with that differ from ours, and who uses them */
+  readonly #mismatch = new Map<number, Map<string, Set<ParticipantId>>>()
   #lastNeedSent = 0
   #dkgAttempts = 0
   #timer: NodeJS.Timeout | undefined
@@ -540,6 +551,7 @@ export class CommitteeService {
     const nonces = this.#o.store.nonces
     const t0 = performance.now()
     const ctl: CtlSign = {
+      pkg: key.pkgHash,
       sid: toHex(sid),
       domain: key.domain.id,
       predecessor: req.predecessor,
@@ -583,11 +595,14 @@ export class CommitteeService {
       const commitments: SigningCommitment[] = [own.commitment]
       const commitReplies = await this.#collect(sid, ROUND.signCommit, others)
       const blame: ParticipantId[] = []
+      const refused: string[] = []
       for (const id of others) {
         const r = commitReplies.get(id)
-        const body = r && dec<{ ok: boolean; commitment?: string; reason?: string }>(r.payload)
+        const body = r && dec<{ ok: boolean; commitment?: string; reason?: string; pkg?: string }>(r.payload)
+        if (typeof body?.pkg === 'string' && body.pkg !== key.pkgHash) this.#notePackageMismatch(key, id, body.pkg)
         if (!body?.ok || !body.commitment) {
           blame.push(id)
+          if (body && typeof body.reason === 'string') refused.push(`${id}: ${body.reason.slice(0, 120)}`)
           continue
         }
         try {
@@ -604,7 +619,14 @@ export class CommitteeService {
           sid,
           others.filter((id) => !blame.includes(id)),
         )
-        return { ok: false, blame, problem: `members ${blame.join(', ')} did not commit in time` }
+        return {
+          ok: false,
+          blame,
+          problem:
+            refused.length > 0
+              ? `members refused (${refused.join('; ')})`
+              : `members ${blame.join(', ')} did not commit in time`,
+        }
       }
       const t1 = performance.now()
       const pkgPayload = enc({ commitments: commitments.map((c) => toHex(encodeSigningCommitment(scheme, c))) })
@@ -798,6 +820,7 @@ export class CommitteeService {
     const others = signers.filter((id) => id !== me)
     const commitments = signers.map((id) => picked.get(id)!.commitment)
     const ctl: CtlSign1 = {
+      pkg: key.pkgHash,
       sid: toHex(sid),
       domain: d,
       predecessor: req.predecessor,
@@ -831,7 +854,10 @@ export class CommitteeService {
       const blame: ParticipantId[] = []
       const stale: ParticipantId[] = []
       for (const id of others) {
-        const body = dec<{ ok: boolean; share?: string; stale?: boolean }>(replies.get(id)?.payload ?? new Uint8Array())
+        const body = dec<{ ok: boolean; share?: string; stale?: boolean; pkg?: string }>(
+          replies.get(id)?.payload ?? new Uint8Array(),
+        )
+        if (typeof body?.pkg === 'string' && body.pkg !== key.pkgHash) this.#notePackageMismatch(key, id, body.pkg)
         if (body?.stale) {
           stale.push(id)
           continue
@@ -914,6 +940,7 @@ export class CommitteeService {
         .send(from, { sessionId: sid, round: ROUND.signShare, payload: enc(body) }, { timeoutMs: this.#signTimeout })
         .catch(() => undefined)
     let mine: Pooled | undefined
+    let ours: string | undefined
     try {
       if (typeof ctl.message !== 'string' || !/^([0-9a-f]{2})*$/.test(ctl.message))
         throw new CommitteeError('MPC_BAD_REQUEST', 'malformed message')
@@ -933,6 +960,11 @@ export class CommitteeService {
       })
       mine = list.find((c) => c.commitment.participant === this.#o.me)
       if (!mine) throw new CommitteeError('MPC_BAD_REQUEST', 'the commitment list does not include this member')
+      ours = key.pkgHash
+      if (typeof ctl.pkg === 'string' && ctl.pkg !== key.pkgHash) {
+        this.#notePackageMismatch(key, from, ctl.pkg)
+        throw new CommitteeError('MPC_BAD_REQUEST', 'the coordinator signs with another key package of this domain')
+      }
       const share = this.#shareFromHanded(
         key,
         mine,
@@ -952,7 +984,7 @@ export class CommitteeService {
       this.#log.warn({ peer: from, reason }, stale ? 'sign request names a stale commitment' : 'sign request refused')
       // a refused request never uses the nonce it named: burn it, it is out of the coordinator's pool anyway
       if (mine && !stale && this.#handed.delete(toHex(mine.id))) this.#o.store.nonces.discard(mine.id)
-      await reply({ ok: false, reason, ...(stale ? { stale: true } : {}) })
+      await reply({ ok: false, reason, ...(stale ? { stale: true } : {}), ...(ours ? { pkg: ours } : {}) })
     } finally {
       this.#t.closeSession(sid)
     }
@@ -1011,6 +1043,13 @@ export class CommitteeService {
       const reason = err instanceof Error ? err.message : 'refused'
       this.#log.warn({ peer: from, reason }, 'sign request refused')
       await reply(ROUND.signCommit, { ok: false, reason })
+      this.#t.closeSession(sid)
+      return
+    }
+    if (typeof ctl.pkg === 'string' && ctl.pkg !== key.pkgHash) {
+      this.#log.warn({ peer: from, domain: key.domain.id }, 'sign request with another key package refused')
+      await reply(ROUND.signCommit, { ok: false, reason: 'key package differs', pkg: key.pkgHash })
+      this.#notePackageMismatch(key, from, ctl.pkg)
       this.#t.closeSession(sid)
       return
     }
@@ -1088,7 +1127,7 @@ export class CommitteeService {
       const pkg = decodeKeyPackage(stored.publicPackage)
       if (pkg.scheme !== d.scheme) throw new Error(`stored key is ${pkg.scheme}, the domain is ${d.scheme}`)
       const share = createKeyShare(pkg, this.#o.me, stored.share)
-      this.#keys.set(d.id, { domain: d, pkg, share })
+      this.#keys.set(d.id, { domain: d, pkg, share, pkgHash: packageHash(pkg) })
     } catch (e) {
       stored.share.wipe()
       this.#log.error({ domain: d.id, err: (e as Error).message }, 'stored key share does not load')
@@ -1129,8 +1168,34 @@ export class CommitteeService {
   /** Domains without a key in this epoch whose key exists (held here from an earlier epoch, or named by the committee). */
   #reshareDomains(): number[] {
     return this.#committee.domains
-      .filter((d) => !this.#keys.has(d.id) && (this.#old.has(d.id) || d.publicKey !== undefined))
+      .filter(
+        (d) => !this.#keys.has(d.id) && (this.#old.has(d.id) || d.publicKey !== undefined || this.#dropped.has(d.id)),
+      )
       .map((d) => d.id)
+  }
+
+  /**
+   * Another member signs with a different key package of this epoch. When at least max(2, t−1) distinct members
+   * agree on one other package, this node's shares are the stale ones (it missed a refresh, e.g. killed between
+   * confirming and activating): it stops using them and asks to rejoin.
+   */
+  #notePackageMismatch(key: DomainKey, member: ParticipantId, theirs: string): void {
+    const d = key.domain.id
+    if (this.#keys.get(d) !== key || !/^[0-9a-f]{32}$/.test(theirs)) return
+    const byHash = this.#mismatch.get(d) ?? new Map<string, Set<ParticipantId>>()
+    this.#mismatch.set(d, byHash)
+    const members = byHash.get(theirs) ?? new Set<ParticipantId>()
+    members.add(member)
+    byHash.set(theirs, members)
+    if (members.size < Math.max(2, this.#committee.threshold - 1)) return
+    this.#log.error(
+      { domain: d, ours: key.pkgHash, theirs, members: [...members] },
+      'this node holds a key package of this domain that other members no longer use: its shares are stale; ' +
+        'they are dropped and the node asks to rejoin',
+    )
+    this.#keys.delete(d)
+    this.#dropped.add(d)
+    this.#mismatch.delete(d)
   }
 
   /** Domains that get a fresh key: no key in this epoch and none anywhere before. */
@@ -1517,13 +1582,21 @@ export class CommitteeService {
       }
       epochs.completeAttempt({ epoch, attemptId: attempt })
       for (const r of results) {
-        this.#keys.set(r.domain.id, { domain: r.domain, pkg: r.pkg, share: createKeyShare(r.pkg, this.#o.me, r.share) })
+        this.#keys.set(r.domain.id, {
+          domain: r.domain,
+          pkg: r.pkg,
+          share: createKeyShare(r.pkg, this.#o.me, r.share),
+          pkgHash: packageHash(r.pkg),
+        })
+        this.#dropped.delete(r.domain.id)
+        this.#mismatch.delete(r.domain.id)
       }
       if (kind === 'reshare') {
         // the store erased every earlier epoch's shares in the same transaction; drop our copies too
         for (const o of this.#old.values()) o.share.signingShare.wipe()
         this.#old.clear()
         this.#reshareBlocked = undefined
+        this.#needy.clear() // whoever still lacks a share asks again
       }
       outcome = 'done'
       this.#log.info(
