@@ -173,7 +173,10 @@ export const ConfigSchema = z
         p2p_listen: listenAddr,
         listen: listenAddr,
         api_tls: z.enum(['none', 'ratls']),
+        committee_source: z.enum(['file', 'evm']),
         committee_file: z.string().min(1),
+        evm_account_key_file: z.string(),
+        evm_poll_interval_ms: z.number().int().min(50).max(600_000),
         round_timeout_ms: z.number().int().min(50).max(600_000),
         dkg_round_timeout_ms: z.number().int().min(100).max(600_000),
         api_tokens: z.array(
@@ -196,6 +199,23 @@ export const ConfigSchema = z
       .strict(),
   })
   .strict()
+  .superRefine((c, ctx) => {
+    // the evm committee source reads the chain [policy] already names (evm_rpc_url, evm_chain_id,
+    // evm_committee_contract), whatever the policy backend
+    if (!c.mpc.enabled || c.mpc.committee_source !== 'evm') return
+    if (c.policy.evm_rpc_url === '' || c.policy.evm_committee_contract === '')
+      ctx.addIssue({
+        code: 'custom',
+        message: '[mpc] committee_source = "evm" needs [policy] evm_rpc_url and evm_committee_contract',
+        path: ['mpc', 'committee_source'],
+      })
+    if (c.mpc.evm_account_key_file === '')
+      ctx.addIssue({
+        code: 'custom',
+        message: 'committee_source = "evm" needs evm_account_key_file (the key of the account the contract lists)',
+        path: ['mpc', 'evm_account_key_file'],
+      })
+  })
 
 export type Config = z.infer<typeof ConfigSchema> & { home: string }
 

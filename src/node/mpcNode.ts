@@ -2,34 +2,41 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import type { EvidenceVerifier } from '../attestation/index.js'
 import { SecretBytes, toHex } from '../crypto/index.js'
-import { type Logger, nullLogger } from '../log.js'
-import { CommitteeService, createAllowCheck, createMpcApp, peerMembersOf, readCommitteeFile } from '../mpc/index.js'
+import { nullLogger } from '../log.js'
+import { type CommitteeService, createMpcApp, readCommitteeFile } from '../mpc/index.js'
 import {
   createNodeSigner,
-  createPeerMetrics,
   createRaTlsIdentity,
-  nodeKeyVerifier,
-  PeerNetwork,
+  type PeerNetwork,
   PeerVerifier,
   tlsServerOptions,
 } from '../net/index.js'
-import type { Policy } from '../policy/index.js'
 import { openCommitteeStore, openStore, type Store } from '../store/index.js'
-import type { TeePlatform } from '../tee/index.js'
+import { readAccountKeyFile } from './accountKeyFile.js'
+import { type ChainFollower, followChainCommittee } from './chainCommittee.js'
+import {
+  type CommitteeDeps,
+  checkOwnNodeKey,
+  type Member,
+  type MemberContext,
+  serviceView,
+  startMember,
+} from './committeeMember.js'
 import { type Config, homePath } from './config.js'
 import { acquireDataDirLock } from './dataDirLock.js'
-import type { NodeMetrics } from './metrics.js'
+import { EvmCommitteeSource } from './evmCommitteeSource.js'
 import { createPlatform } from './platform.js'
-import { type Listening, listen, parseListen } from './server.js'
+import { type Listening, listen } from './server.js'
 
 /** Sealed record holding this node's Ed25519 committee node key (generated once). */
 const NODE_KEY = 'mpc/node-key'
 
 export interface RunningCommittee {
+  /** the service the API uses (with the evm source: a view of the current member's service, see serviceView) */
   service: CommitteeService
-  network: PeerNetwork
+  /** the current member's peer network; undefined while this node is not a member (evm source) */
+  readonly network: PeerNetwork | undefined
   api: Listening
   nodeKey: Uint8Array
   close(): Promise<void>
@@ -57,35 +64,31 @@ function tokenLookup(cfg: Config): (token: string) => string | undefined {
 }
 
 /**
- * Compose the committee member: node key (sealed), RA-TLS peer identity, PeerNetwork (peers must pass
- * attestation AND policy role `mpc`), the committee stores, the service (DKG, signing) and its API.
+ * Compose the committee member: node key (sealed), RA-TLS peer identity, the committee stores, the member (peer
+ * network + service, see startMember) for the committee from the file or the CustosCommittee contract, and the API.
  */
-export async function startCommittee(
-  cfg: Config,
-  deps: {
-    store: Store
-    tee: TeePlatform
-    verifier: EvidenceVerifier
-    policy: Policy
-    logger: Logger
-    now: () => number
-    metrics: NodeMetrics
-  },
-): Promise<RunningCommittee> {
+export async function startCommittee(cfg: Config, deps: CommitteeDeps): Promise<RunningCommittee> {
   const m = cfg.mpc
   const logger = deps.logger.child({ module: 'mpc' })
-  const committee = readCommitteeFile(homePath(cfg, m.committee_file))
   const seed = committeeNodeKey(deps.store)
   const signer = createNodeSigner(seed)
   seed.wipe()
-  logger.info({ nodeKey: toHex(signer.publicKey), participant: m.participant_id }, 'mpc node key')
-  const me = committee.participants.find((p) => p.id === m.participant_id)
-  if (!me) throw new Error(`[mpc] participant_id ${m.participant_id} is not in ${m.committee_file}`)
-  if (toHex(me.nodeKey) !== toHex(signer.publicKey))
-    logger.warn(
-      { expected: toHex(me.nodeKey), actual: toHex(signer.publicKey) },
-      'this node key is not the one the committee file lists for this participant: peers will refuse us',
-    )
+  logger.info({ nodeKey: toHex(signer.publicKey), source: m.committee_source }, 'mpc node key')
+  // the committee file is read, or the chain and the account key checked, before anything listens
+  const fileCommittee = m.committee_source === 'file' ? readCommitteeFile(homePath(cfg, m.committee_file)) : undefined
+  if (fileCommittee && !fileCommittee.participants.some((p) => p.id === m.participant_id))
+    throw new Error(`[mpc] participant_id ${m.participant_id} is not in ${m.committee_file}`)
+  const source =
+    m.committee_source === 'evm'
+      ? await EvmCommitteeSource.open({
+          rpcUrl: cfg.policy.evm_rpc_url,
+          chainId: cfg.policy.evm_chain_id,
+          address: cfg.policy.evm_committee_contract,
+          accountKey: readAccountKeyFile(homePath(cfg, m.evm_account_key_file)),
+          pollIntervalMs: m.evm_poll_interval_ms,
+          logger: logger.child({ module: 'committee-source' }),
+        })
+      : undefined
   const tls = await createRaTlsIdentity({
     tee: deps.tee,
     subject: 'custos-mpc',
@@ -95,29 +98,6 @@ export async function startCommittee(
     now: deps.now(),
   })
   const peers = new PeerVerifier({ verifier: deps.verifier, now: deps.now, logger })
-  const p2p = parseListen(m.p2p_listen)
-  const network = await PeerNetwork.start({
-    id: m.participant_id,
-    signer,
-    tls: { certPem: tls.cert.pem, keyPem: tls.keyPem },
-    epoch: committee.epoch,
-    members: peerMembersOf(committee),
-    verifier: peers,
-    authorize: async (peer) => {
-      const d = await deps.policy.check('mpc', peer.identity)
-      return d.allowed ? true : d.reason || 'policy role mpc refused'
-    },
-    listen: { host: p2p.host, port: p2p.port },
-    now: deps.now,
-    logger: logger.child({ module: 'peer' }),
-    metrics: createPeerMetrics(deps.metrics.registry),
-    limits: {
-      connectTimeoutMs: 3000,
-      sendTimeoutMs: 5000,
-      backoffBaseMs: 50,
-      backoffMaxMs: 1000,
-    },
-  })
   const stores = openCommitteeStore(deps.store, { logger: logger.child({ module: 'store' }) })
   if (stores.recovered.burnedNonces > 0 || stores.recovered.abandonedAttempt)
     logger.warn(
@@ -129,21 +109,25 @@ export async function startCommittee(
       },
       'recovered committee state left by the previous process',
     )
-  const service = new CommitteeService({
-    me: m.participant_id,
-    committee,
-    transport: network,
-    store: stores,
-    sign: (msg) => signer.sign(msg),
-    verify: (key, msg, sig) => nodeKeyVerifier(key)(msg, sig),
-    allow: createAllowCheck(m.allow),
-    rng: (n = 32) => new Uint8Array(randomBytes(n)),
-    logger,
-    registry: deps.metrics.registry,
-    signTimeoutMs: m.round_timeout_ms,
-    dkgRoundTimeoutMs: m.dkg_round_timeout_ms,
-  })
-  service.start()
+  const ctx: MemberContext = { cfg, deps, logger, signer, tls, peers, stores }
+
+  let member: Member | undefined
+  let follower: ChainFollower | undefined
+  if (fileCommittee) {
+    checkOwnNodeKey(ctx, fileCommittee, m.participant_id, 'the committee file')
+    member = await startMember(ctx, fileCommittee, m.participant_id)
+  } else {
+    follower = await followChainCommittee(ctx, source!, (next) => {
+      member = next
+    })
+    member = follower.member
+  }
+  const service = fileCommittee
+    ? member!.service
+    : serviceView(
+        () => member?.service,
+        () => follower?.notMember() ?? 'the committee service is restarting',
+      )
   const lookup = tokenLookup(cfg)
   const callerOf = async (req: Request, incoming: IncomingMessage | undefined): Promise<string | undefined> => {
     const auth = req.headers.get('authorization')
@@ -164,10 +148,11 @@ export async function startCommittee(
     callerOf,
     simulated: deps.tee.simulated,
     publicData: () => ({
-      participant_id: m.participant_id,
+      participant_id: member?.me ?? null,
       node_signing_key: toHex(signer.publicKey),
       p2p_tls_spki: toHex(tls.spki),
-      p2p_url: network.url,
+      p2p_url: member?.network.url ?? `https://${m.p2p_listen}`,
+      ...(source ? { account: source.account } : {}),
       attestation: { platform: deps.tee.simulated ? 'simulated' : cfg.tee.platform, certificate_pem: tls.cert.pem },
     }),
     observe: (route, status, seconds) => deps.metrics.observeRpc('mpc', route, status, seconds),
@@ -176,23 +161,41 @@ export async function startCommittee(
       body: await deps.metrics.registry.metrics(),
     }),
   })
-  const api = await listen(
-    app,
-    m.listen,
-    m.api_tls === 'ratls'
-      ? tlsServerOptions({ certPem: tls.cert.pem, keyPem: tls.keyPem, requestClientCert: true })
-      : undefined,
+  let api: Listening
+  try {
+    api = await listen(
+      app,
+      m.listen,
+      m.api_tls === 'ratls'
+        ? tlsServerOptions({ certPem: tls.cert.pem, keyPem: tls.keyPem, requestClientCert: true })
+        : undefined,
+    )
+  } catch (e) {
+    await follower?.close()
+    await member?.close()
+    throw e
+  }
+  logger.info(
+    {
+      url: api.url,
+      p2p: member?.network.url ?? null,
+      epoch: member ? String(member.committee.epoch) : null,
+      source: m.committee_source,
+    },
+    'mpc API listening',
   )
-  logger.info({ url: api.url, p2p: network.url, epoch: String(committee.epoch) }, 'mpc API listening')
   return {
     service,
-    network,
+    get network() {
+      return member?.network
+    },
     api,
     nodeKey: signer.publicKey,
     async close() {
+      // the follower first: no restart may begin while the member closes
+      await follower?.close()
       await api.close()
-      await service.close()
-      await network.close()
+      await member?.close()
     },
   }
 }
