@@ -13,6 +13,7 @@ import { type AgentKmsClient, createAgentKmsClient } from './kmsClient.js'
 import { type KmsTrust, kmsKeyProviderInfo } from './kmsTrust.js'
 import { type GuestListeners, type GuestListenOptions, serveGuestApi } from './serveGuestApi.js'
 import { issueDemoCertificate } from './tlsKey.js'
+import { createWorkerApi } from './workerApi.js'
 
 export interface AppAgentOptions extends GuestListenOptions {
   /** this app's TEE (its evidence authenticates the agent to the KMS) */
@@ -40,13 +41,24 @@ export interface AppAgentOptions extends GuestListenOptions {
    * directory of `socketPath` (as dstack puts /var/run/dstack/tappd.sock beside dstack.sock); false: none
    */
   tappdSocketPath?: string | false
+  /**
+   * SIMULATOR USE ONLY: serve the full internal API (GetKey, GetTlsKey, Sign, the Tappd API: the app's private
+   * keys) on `port` instead of dstack's external Worker API, for clients pointed at it by
+   * `DSTACK_SIMULATOR_ENDPOINT=http://…` (the devnet, SDK tests). Logged as a warning on a real TEE; the CLI
+   * refuses it without --dev.
+   */
+  internalApiOnPort?: boolean
 }
 
 export interface AppAgentEndpoints {
   socketPath?: string
   /** the legacy Tappd API's socket (`/prpc/Tappd.<Method>`) */
   tappdSocketPath?: string
-  /** serves the guest API at `/<Method>` and the Tappd API at `/prpc/Tappd.<Method>` */
+  /**
+   * The TCP port: dstack's external Worker API at `/prpc/Worker.<Method>` (Info, Version,
+   * GetAttestationForAppKey); with `internalApiOnPort` (simulator) instead the guest API at `/<Method>` and the
+   * Tappd API at `/prpc/Tappd.<Method>`.
+   */
   httpUrl?: string
 }
 
@@ -65,7 +77,8 @@ export function tappdSocketPathFor(opts: Pick<AppAgentOptions, 'socketPath' | 't
 
 /**
  * The app agent: runs beside an app inside its TEE, gets the app's keys from a Custos KMS over mutual
- * attested TLS (GetAppKey), and serves the dstack guest API on a unix socket and/or a loopback port.
+ * attested TLS (GetAppKey), and serves the dstack guest API on unix sockets and dstack's external Worker API on
+ * a loopback port (the full API on the port only as the simulator option `internalApiOnPort`).
  */
 export class AppAgent {
   readonly #opts: AppAgentOptions
@@ -75,9 +88,10 @@ export class AppAgent {
   #keys: AgentAppKeys | undefined
   #appCert = ''
   #vmConfig = ''
-  #listeners: GuestListeners[] = []
+  #listeners: { dstack?: GuestListeners; tappd?: GuestListeners; http?: GuestListeners } = {}
   #app: Hono | undefined
   #tappdApp: Hono | undefined
+  #workerApp: Hono | undefined
 
   constructor(opts: AppAgentOptions) {
     this.#opts = opts
@@ -110,12 +124,18 @@ export class AppAgent {
     return this.#tappdApp
   }
 
+  /** dstack's external Worker API (what the TCP port serves unless `internalApiOnPort`) */
+  get workerApp(): Hono {
+    if (!this.#workerApp) throw new AgentError('AGENT_NOT_READY', 'the agent has no app keys yet: call start() first')
+    return this.#workerApp
+  }
+
   get endpoints(): AppAgentEndpoints {
-    const [dstack, tappd] = this.#listeners
+    const { dstack, tappd, http } = this.#listeners
     return {
       ...(dstack?.socketPath ? { socketPath: dstack.socketPath } : {}),
       ...(tappd?.socketPath ? { tappdSocketPath: tappd.socketPath } : {}),
-      ...(tappd?.httpUrl ? { httpUrl: tappd.httpUrl } : {}),
+      ...(http?.httpUrl ? { httpUrl: http.httpUrl } : {}),
     }
   }
 
@@ -172,43 +192,57 @@ export class AppAgent {
     }
     this.#app = createGuestApi(ctx)
     this.#tappdApp = createGuestApi(ctx, { tappd: true })
+    this.#workerApp = createWorkerApi(ctx)
   }
 
   /**
    * Fetch the app keys, then serve: the guest API on the dstack socket (as dstack's dstack.sock, nothing else);
-   * guest API + Tappd API on the Tappd socket and the TCP port. Listeners[0] is always the dstack socket's
-   * (possibly empty) slot, [1] the Tappd socket / port.
+   * guest API + Tappd API on the Tappd socket; on the TCP port dstack's external Worker API, or with
+   * `internalApiOnPort` (simulator) what the Tappd socket serves.
    */
   async start(): Promise<AppAgentEndpoints> {
     const tappdSocketPath = tappdSocketPathFor(this.#opts)
+    const internalOnPort = this.#internalApiOnPort()
     await this.fetchKeys()
-    if (this.#listeners.length > 0) return this.endpoints
-    const none: GuestListeners = { close: async () => {} }
+    if (Object.keys(this.#listeners).length > 0) return this.endpoints
+    const { socketPath, port, host } = this.#opts
     try {
-      this.#listeners.push(
-        this.#opts.socketPath !== undefined
-          ? await serveGuestApi(this.app, { socketPath: this.#opts.socketPath })
-          : none,
-      )
-      if (tappdSocketPath !== undefined || this.#opts.port !== undefined)
-        this.#listeners.push(
-          await serveGuestApi(this.tappdApp, {
-            ...(tappdSocketPath !== undefined ? { socketPath: tappdSocketPath } : {}),
-            ...(this.#opts.port !== undefined ? { port: this.#opts.port } : {}),
-            ...(this.#opts.host !== undefined ? { host: this.#opts.host } : {}),
-          }),
-        )
+      if (socketPath !== undefined) this.#listeners.dstack = await serveGuestApi(this.app, { socketPath })
+      if (tappdSocketPath !== undefined)
+        this.#listeners.tappd = await serveGuestApi(this.tappdApp, { socketPath: tappdSocketPath })
+      if (port !== undefined)
+        this.#listeners.http = await serveGuestApi(internalOnPort ? this.tappdApp : this.workerApp, {
+          port,
+          ...(host !== undefined ? { host } : {}),
+        })
     } catch (e) {
       await this.#closeListeners()
       throw e
     }
-    if (Object.keys(this.endpoints).length > 0) this.#log.info(this.endpoints, 'guest API listening')
+    if (Object.keys(this.endpoints).length > 0)
+      this.#log.info(
+        { ...this.endpoints, ...(port !== undefined ? { httpApi: internalOnPort ? 'internal' : 'worker' } : {}) },
+        'guest API listening',
+      )
     return this.endpoints
   }
 
+  /** `internalApiOnPort`, checked: it needs a port, and on a real TEE it hands the app's keys to any local process. */
+  #internalApiOnPort(): boolean {
+    if (this.#opts.internalApiOnPort !== true) return false
+    if (this.#opts.port === undefined)
+      throw new AgentError('AGENT_LISTEN_FAILED', 'internalApiOnPort needs a port to serve the internal API on')
+    if (!this.#opts.tee.simulated)
+      this.#log.warn(
+        { port: this.#opts.port, host: this.#opts.host ?? '127.0.0.1', tee: this.#opts.tee.driver },
+        'SIMULATOR OPTION ON A REAL TEE: the TCP port serves the full internal guest API, so any process that can reach it gets the app PRIVATE KEYS (GetKey, GetTlsKey, Sign, DeriveKey). Never run this in production.',
+      )
+    return true
+  }
+
   async #closeListeners(): Promise<void> {
-    const open = this.#listeners
-    this.#listeners = []
+    const open = Object.values(this.#listeners)
+    this.#listeners = {}
     await Promise.all(open.map((l) => l.close()))
   }
 

@@ -27,6 +27,8 @@ export const AgentError = defineErrors('AgentError', {
   AGENT_NOT_READY: 503,
   /** a listener could not be opened */
   AGENT_LISTEN_FAILED: 500,
+  /** the simulator option (the full internal API, private keys included, on the TCP port) without --dev */
+  AGENT_SIMULATOR_PORT_REFUSED: 400,
   /** no KMS trust is configured: the agent never trusts a KMS on first use */
   AGENT_KMS_TRUST_UNSET: 400,
   /** a configured KMS key is not valid */

@@ -19,10 +19,10 @@ export const GUEST_API_REV = 'custos'
 
 export const MAX_GUEST_BODY_BYTES = 1024 * 1024
 
-type Handler = (ctx: GuestContext, input: unknown) => unknown | Promise<unknown>
+export type GuestHandler = (ctx: GuestContext, input: unknown) => unknown | Promise<unknown>
 
 /** The DstackGuest service methods, mounted at `/<Method>` (dstack-kms.md §1, §7). */
-export const GUEST_METHODS: Record<string, Handler> = {
+export const GUEST_METHODS: Record<string, GuestHandler> = {
   GetKey: handleGetKey,
   GetQuote: handleGetQuote,
   Attest: handleAttest,
@@ -39,13 +39,13 @@ export const GUEST_METHODS: Record<string, Handler> = {
  * The legacy `Tappd` service (dstack's tappd.sock, for the SDK's deprecated `TappdClient`), mounted at
  * `/prpc/<Method>` and `/prpc/Tappd.<Method>` as dstack's `prpc_routes!(…, trim: "Tappd.")` does.
  */
-export const TAPPD_METHODS: Record<string, Handler> = {
+export const TAPPD_METHODS: Record<string, GuestHandler> = {
   DeriveKey: handleDeriveKey,
   DeriveK256Key: handleDeriveK256Key,
   TdxQuote: handleTdxQuote,
   RawQuote: handleRawQuote,
   Info: (ctx) => handleInfo(ctx),
-  Version: GUEST_METHODS.Version as Handler,
+  Version: GUEST_METHODS.Version as GuestHandler,
 }
 
 /** JSON with every non-ASCII character escaped (`\uXXXX`), so its length in characters is its length in bytes. */
@@ -99,20 +99,42 @@ export interface GuestApiOptions {
   tappd?: boolean
 }
 
-/** Strips every leading `Tappd.` (Rust `trim_start_matches`), so `/prpc/Tappd.Info` and `/prpc/Info` are one method. */
-export function tappdMethodName(name: string): string {
+/** Strips every leading `prefix`, as Rust's `trim_start_matches` in dstack's `prpc_routes!(…, trim: …)`. */
+export function trimMethodPrefix(name: string, prefix: string): string {
   let n = name
-  while (n.startsWith('Tappd.')) n = n.slice('Tappd.'.length)
+  while (prefix !== '' && n.startsWith(prefix)) n = n.slice(prefix.length)
   return n
 }
 
+/** `/prpc/Tappd.Info` and `/prpc/Info` are one method (dstack: `trim: "Tappd."`). */
+export function tappdMethodName(name: string): string {
+  return trimMethodPrefix(name, 'Tappd.')
+}
+
+/** One prpc-style service mounted on an app: where its method segment sits, and its method table. */
+export interface MethodMount {
+  /** route pattern with a `:method` segment, e.g. `/:method` or `/prpc/:method` */
+  path: string
+  /** service name for logs */
+  service: string
+  methods: Record<string, GuestHandler>
+  /** maps the path's method segment to a table key (dstack's `trim:` prefix); default: as is */
+  methodName?: (raw: string) => string
+}
+
 /**
- * The guest API as a Hono app (`getRequestListener(app.fetch)` serves it). Refusals are HTTP 4xx
- * `{"error", "code"}`; unexpected failures are logged with an id and answered 500 `{"error"}`; nothing throws out.
+ * A Hono app serving `mounts` with the guest API's conventions (body limit, JSON in and ASCII JSON out).
+ * Refusals are HTTP 4xx `{"error", "code"}` (unknown methods and routes 404, as dstack's prpc); unexpected
+ * failures are logged with an id and answered 500 `{"error"}`; nothing throws out.
  */
-export function createGuestApi(ctx: GuestContext, opts: GuestApiOptions = {}): Hono {
+export function createMethodApp(ctx: GuestContext, mounts: MethodMount[], headers: Record<string, string> = {}): Hono {
   const app = new Hono()
   const log = ctx.logger
+  if (Object.keys(headers).length > 0)
+    app.use('*', async (c, next) => {
+      await next()
+      for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v)
+    })
   app.use(
     '*',
     bodyLimit({
@@ -121,8 +143,9 @@ export function createGuestApi(ctx: GuestContext, opts: GuestApiOptions = {}): H
         asciiJson({ error: `request body exceeds ${MAX_GUEST_BODY_BYTES} bytes`, code: 'AGENT_BAD_INPUT' }, 413),
     }),
   )
-  const dispatch = async (service: 'DstackGuest' | 'Tappd', name: string, req: Request): Promise<Response> => {
-    const methods = service === 'Tappd' ? TAPPD_METHODS : GUEST_METHODS
+  const dispatch = async (mount: MethodMount, name: string, req: Request): Promise<Response> => {
+    const { service, methods } = mount
+    // own properties only: `/constructor` or `/__proto__` must not reach Object.prototype
     const handler = Object.hasOwn(methods, name) ? methods[name] : undefined
     if (!handler)
       return asciiJson(
@@ -145,8 +168,10 @@ export function createGuestApi(ctx: GuestContext, opts: GuestApiOptions = {}): H
       return asciiJson(jsonErrorBody(answer), answer.status)
     }
   }
-  if (opts.tappd) app.all('/prpc/:method', (c) => dispatch('Tappd', tappdMethodName(c.req.param('method')), c.req.raw))
-  app.all('/:method', (c) => dispatch('DstackGuest', c.req.param('method'), c.req.raw))
+  for (const m of mounts) {
+    const name = m.methodName ?? ((raw: string) => raw)
+    app.all(m.path, (c) => dispatch(m, name(c.req.param('method') ?? ''), c.req.raw))
+  }
   app.notFound(() => asciiJson({ error: 'not found', code: 'AGENT_UNKNOWN_METHOD' }, 404))
   app.onError((e) => {
     const answer = httpErrorOf(e)
@@ -154,4 +179,14 @@ export function createGuestApi(ctx: GuestContext, opts: GuestApiOptions = {}): H
     return asciiJson(jsonErrorBody(answer), answer.status)
   })
   return app
+}
+
+/** The internal guest API (dstack.sock; with `tappd`, what tappd.sock serves) as a Hono app. */
+export function createGuestApi(ctx: GuestContext, opts: GuestApiOptions = {}): Hono {
+  return createMethodApp(ctx, [
+    ...(opts.tappd
+      ? [{ path: '/prpc/:method', service: 'Tappd', methods: TAPPD_METHODS, methodName: tappdMethodName }]
+      : []),
+    { path: '/:method', service: 'DstackGuest', methods: GUEST_METHODS },
+  ])
 }

@@ -27,6 +27,8 @@ const strings = z.preprocess(
 )
 
 export const GetKeyArgs = z.object({ path: str, purpose: str, algorithm: str })
+/** External `Worker.GetAttestationForAppKey {algorithm}`. */
+export const GetAttestationForAppKeyArgs = z.object({ algorithm: str })
 export const RawQuoteArgs = z.object({ report_data: hexBytes.default('') })
 export const GetTlsKeyArgs = z.object({
   subject: str,

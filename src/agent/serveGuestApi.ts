@@ -13,7 +13,7 @@ export interface GuestListenOptions {
   socketPath?: string
   /** TCP port for the HTTP endpoint (0 = ephemeral); omitted = no TCP listener */
   port?: number
-  /** TCP host (default 127.0.0.1: the guest API hands out keys, keep it on loopback) */
+  /** TCP host (default 127.0.0.1: the internal guest API hands out keys, so it must never leave loopback) */
   host?: string
 }
 

@@ -74,7 +74,16 @@ export function kmsTrustFor(config: Config, logger?: Logger): KmsTrust {
 /** Start the dstack-compatible guest agent for the workload described by `config` (its TEE, its compose file). */
 export async function startAgentFor(
   config: Config,
-  opts: { kmsUrl: string; socketPath?: string; tappdSocketPath?: string | false; port?: number; logger?: Logger },
+  opts: {
+    kmsUrl: string
+    socketPath?: string
+    tappdSocketPath?: string | false
+    /** dstack's external Worker API on this loopback port (or, with `internalApiOnPort`, the full API) */
+    port?: number
+    /** SIMULATOR USE ONLY: the full internal API (app private keys) on `port` (see AppAgentOptions) */
+    internalApiOnPort?: boolean
+    logger?: Logger
+  },
 ): Promise<AppAgent> {
   const tee = await createPlatform(config, opts.logger)
   const kmsTrust = kmsTrustFor(config, opts.logger)
@@ -87,6 +96,7 @@ export async function startAgentFor(
     ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
     ...(opts.tappdSocketPath !== undefined ? { tappdSocketPath: opts.tappdSocketPath } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.internalApiOnPort !== undefined ? { internalApiOnPort: opts.internalApiOnPort } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   })
 }

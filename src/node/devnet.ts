@@ -41,7 +41,7 @@ export interface DevnetOptions {
   progress?: (line: string) => void
   /** start the demo app's guest agent (unix socket `<home>/demo-app/dstack.sock`); default true */
   agent?: boolean
-  /** also serve the guest agent on this loopback port */
+  /** also serve the guest agent's full API on this loopback port (the simulator endpoint: app keys included) */
   agentPort?: number
   /** run a local EVM with the Custos contracts and put the nodes on the `evm` policy */
   chain?: boolean
@@ -269,7 +269,8 @@ async function startDevnetOnce(opts: DevnetOptions): Promise<Devnet> {
       agent = await startAgentFor(appCfg, {
         kmsUrl: urls[0]!,
         socketPath: resolve(appHome, 'dstack.sock'),
-        ...(opts.agentPort !== undefined ? { port: opts.agentPort } : {}),
+        // the devnet's port is the simulator endpoint (DSTACK_SIMULATOR_ENDPOINT): the full API on a simulated TEE
+        ...(opts.agentPort !== undefined ? { port: opts.agentPort, internalApiOnPort: true } : {}),
         ...(opts.logger ? { logger: opts.logger.child({ node: 'demo-app-agent' }) } : {}),
       })
     } catch (e) {

@@ -48,6 +48,8 @@ beforeAll(async () => {
     verifier,
     socketPath: join(home, 'dstack.sock'),
     port: 0,
+    // the SDK over HTTP is the simulator use (DSTACK_SIMULATOR_ENDPOINT=http://…): the full API on the port
+    internalApiOnPort: true,
     appCompose: readFileSync(resolve(home, 'demo-app-compose.json'), 'utf8'),
     logger: nullLogger,
   })
