@@ -267,10 +267,76 @@ describe('Web3Signer sign endpoint', () => {
     expect((await sign(PK, attestation(110, 111, 5))).status).toBe(200)
   })
 
-  it('unknown key → 404, malformed key → 400', async () => {
+  it('unknown key → 404, and so is an identifier that is not a hex key (as Web3Signer)', async () => {
     const res = await sign(`0x${'ab'.repeat(48)}`, attestation(1, 2, 1))
     expect(res.status).toBe(404)
-    expect((await sign('0x1234', attestation(1, 2, 1))).status).toBe(400)
+    for (const id of ['0x1234', 'not-a-key', `0x${'zz'.repeat(48)}`]) {
+      const r = await sign(id, attestation(1, 2, 1))
+      expect([id, r.status]).toEqual([id, 404])
+      expect(r.json()).toEqual({ message: expect.any(String) })
+    }
+    expect((await rawRequest(`${s.url}/api/v1/eth2/attestation/nope`, { method: 'GET' })).status).toBe(404)
+  })
+
+  it('BLS_TO_EXECUTION_CHANGE as Lodestar sends it: signed over the genesis-fork-version domain, not slashing-checked', async () => {
+    const change = {
+      validatorIndex: 4242,
+      fromBlsPubkey: fromHex(PK),
+      toExecutionAddress: new Uint8Array(20).fill(0xee),
+    }
+    // Lodestar: getDomainAtFork(phase0, DOMAIN_BLS_TO_EXECUTION_CHANGE); mainnet GENESIS_FORK_VERSION = 0x00000000
+    const fdr = ssz.phase0.ForkData.hashTreeRoot({ currentVersion: D(0), genesisValidatorsRoot: GVR })
+    const expected = root(
+      ssz.capella.BLSToExecutionChange.hashTreeRoot(change),
+      Uint8Array.from([...D(10), ...fdr.subarray(0, 28)]),
+    )
+    const body = {
+      type: 'BLS_TO_EXECUTION_CHANGE',
+      fork_info: FORK_INFO,
+      signingRoot: hex(expected),
+      BLS_TO_EXECUTION_CHANGE: ssz.capella.BLSToExecutionChange.toJson(change),
+    }
+    for (let i = 0; i < 2; i++) {
+      const res = await sign(PK, body) // twice: no slashing protection for this type
+      expect(res.status).toBe(200)
+      expect(verifies(PK, expected, (res.json() as { signature: string }).signature)).toBe(true)
+    }
+    // the key it is sent to must be from_bls_pubkey (the one the chain verifies against)
+    const other = await sign(pk2, body)
+    expect(other.status).toBe(400)
+    expect(other.json()).toEqual({ message: expect.stringContaining('from_bls_pubkey') })
+  })
+
+  it('highWatermark: {} until set; then {epoch, slot} strings, enforced with 412 on the worker commits; removable', async () => {
+    const hw = async () => (await rawRequest(`${s.url}/api/v1/eth2/highWatermark`, { method: 'GET' })).json()
+    expect(await hw()).toEqual({})
+    s.service.setHighWatermark({ epoch: 400n, slot: 400n * 32n })
+    try {
+      expect(await hw()).toEqual({ epoch: '400', slot: '12800' })
+      expect((await sign(PK, attestation(398, 399, 1))).status).toBe(200)
+      expect((await sign(PK, attestation(399, 400, 1))).status).toBe(412)
+      expect((await sign(PK, blockV2(400 * 32, 3))).status).toBe(412)
+      expect((await sign(PK, blockV2(400 * 32 - 1, 3))).status).toBe(200)
+    } finally {
+      s.service.removeHighWatermark()
+    }
+    expect(await hw()).toEqual({})
+    expect((await sign(PK, attestation(399, 400, 1))).status).toBe(200)
+  })
+
+  it('a known path with the wrong method is 405 with Allow; an unknown path stays 404', async () => {
+    for (const [path, method, allow] of [
+      ['/upcheck', 'POST', 'GET, HEAD'],
+      ['/api/v1/eth2/publicKeys', 'DELETE', 'GET, HEAD'],
+      ['/api/v1/eth2/highWatermark', 'PUT', 'GET, HEAD'],
+      ['/healthcheck', 'POST', 'GET, HEAD'],
+      ['/reload', 'DELETE', 'GET, POST, HEAD'],
+      [`/api/v1/eth2/sign/${PK}`, 'GET', 'POST'],
+    ] as const) {
+      const r = await rawRequest(`${s.url}${path}`, { method })
+      expect([path, method, r.status, r.headers.allow]).toEqual([path, method, 405, allow])
+    }
+    expect((await rawRequest(`${s.url}/api/v1/eth2/nope`, { method: 'POST' })).status).toBe(404)
   })
 
   it('bad input → 400 / 413, and nothing is recorded', async () => {
@@ -344,10 +410,22 @@ describe('Web3Signer sign endpoint', () => {
     const health = await get('/healthcheck')
     expect(health.status).toBe(200)
     expect(health.json()).toMatchObject({ status: 'UP', outcome: 'UP' })
+    // Web3Signer's check ids (core/config/HealthCheckNames.java), keys-check nested as Vert.x renders "a/b"
+    const checks = (health.json() as { checks: Array<{ id: string; checks?: Json[] }> }).checks
+    expect(checks.map((c) => c.id)).toEqual(['default-check', 'keys-check', 'slashing-protection-db-health-check'])
+    expect(checks[1]?.checks).toEqual([
+      { id: 'keystores-bulk-loading', status: 'UP', data: { 'keys-loaded': 2, 'error-count': 0 } },
+    ])
+    expect((await get('/reload')).json()).toEqual({ status: 'idle' })
+    const before = Date.now()
     const reload = await rawRequest(`${s.url}/reload`, { method: 'POST' })
     expect(reload.status).toBe(202)
     await new Promise((r) => setTimeout(r, 20))
-    expect((await get('/reload')).json()).toMatchObject({ status: 'completed' })
+    const status = (await get('/reload')).json() as { status: string; lastOperationTime: string }
+    expect(status).toEqual({ status: 'completed', lastOperationTime: expect.any(String) })
+    // ISO-8601 date-time (Web3Signer reload.yaml), not epoch milliseconds
+    expect(status.lastOperationTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
+    expect(Date.parse(status.lastOperationTime)).toBeGreaterThanOrEqual(before - 1000)
     expect((await get('/api/v1/eth2/publicKeys')).json()).toHaveLength(2)
     expect((await get('/nope')).status).toBe(404)
   })

@@ -231,11 +231,10 @@ describe('the running signer', () => {
       expect(await metricCount('upcheck', 500)).toBe(0)
     })
 
-    it('unknown paths and methods answer a JSON 404 {error} on both listeners', async () => {
+    it('unknown paths answer a JSON 404 {error} on both listeners; a known path with another method is 405', async () => {
       for (const [path, method] of [
         ['/nope', 'GET'],
         ['/api/v1/eth2/nope', 'POST'],
-        ['/upcheck', 'DELETE'],
       ] as const) {
         const r = await w3s(path, { method })
         expect(r.status).toBe(404)
@@ -245,6 +244,12 @@ describe('the running signer', () => {
       const r = await km('/eth/v1/nope', 'GET')
       expect(r.status).toBe(404)
       expect(r.json()).toMatchObject({ error: 'not found' })
+      const wrong = await w3s('/upcheck', { method: 'DELETE' })
+      expect([wrong.status, wrong.headers.allow]).toEqual([405, 'GET, HEAD'])
+      expect(wrong.json()).toMatchObject({ error: 'method not allowed' })
+      const kmWrong = await km('/eth/v1/keystores', 'PUT')
+      expect([kmWrong.status, kmWrong.headers.allow]).toEqual([405, 'GET, POST, DELETE, HEAD'])
+      expect((await km('/custos/v1/signer/keys', 'GET')).status).toBe(405)
     })
   })
 
@@ -356,6 +361,16 @@ describe('the running signer', () => {
         deposit: { pubkey: PK, withdrawal_credentials: wc, amount: '32000000000', genesis_fork_version: '0x00000000' },
       })
       expect(deposit.status).toBe(200)
+      const change = await sign({
+        type: 'BLS_TO_EXECUTION_CHANGE',
+        fork_info: FORK_INFO,
+        BLS_TO_EXECUTION_CHANGE: {
+          validator_index: '4242',
+          from_bls_pubkey: PK,
+          to_execution_address: `0x${'EE'.repeat(20)}`,
+        },
+      })
+      expect(change.status).toBe(200)
       // an attestation is not audited here (slashing protection records it)
       const att = await sign({
         type: 'RANDAO_REVEAL',
@@ -377,7 +392,12 @@ describe('the running signer', () => {
         withdrawalCredentials: wc,
         genesisForkVersion: '0x00000000',
       })
-      expect(info.filter((e) => /^signed a /.test(e.msg))).toHaveLength(2)
+      expect(info.find((e) => e.msg === 'signed a BLS_TO_EXECUTION_CHANGE')?.obj).toMatchObject({
+        pubkey: PK,
+        validatorIndex: '4242',
+        toExecutionAddress: `0x${'ee'.repeat(20)}`,
+      })
+      expect(info.filter((e) => /^signed a /.test(e.msg))).toHaveLength(3)
       const all = JSON.stringify(s.log.entries)
       expect(all).not.toContain(SECRET)
       expect(all).not.toContain((exit.json() as { signature: string }).signature.slice(2))

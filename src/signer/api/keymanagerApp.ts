@@ -5,6 +5,7 @@ import { type Logger, nullLogger } from '../../log.js'
 import { type SignerService, SignerServiceError } from '../service/index.js'
 import { headAsGet } from './headRequests.js'
 import { answerError, badRequestFromZod, notFoundResponse, readJsonBody } from './httpErrors.js'
+import { methodNotAllowed } from './methodNotAllowed.js'
 
 export interface KeymanagerAppOptions {
   /** Bearer token clients must send (`Authorization: Bearer <token>`); at least 16 characters. */
@@ -107,6 +108,8 @@ export function keymanagerApp(service: SignerService, opts: KeymanagerAppOptions
     const k = await service.generateKey()
     return c.json({ data: { validating_pubkey: k.pubkey, derivation_path: k.path, attestation: k.attestation } }, 201)
   })
+  methodNotAllowed(app, '/eth/v1/keystores', ['GET', 'POST', 'DELETE'])
+  methodNotAllowed(app, '/custos/v1/signer/keys', ['POST'])
 
   return app
 }

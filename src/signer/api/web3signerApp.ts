@@ -3,6 +3,7 @@ import { toHex } from '../../crypto/index.js'
 import { type Logger, nullLogger } from '../../log.js'
 import type { SignerService } from '../service/index.js'
 import { headAsGet } from './headRequests.js'
+import { healthcheckBody } from './healthcheckBody.js'
 import {
   acceptsJson,
   answerError,
@@ -11,6 +12,7 @@ import {
   readJsonBody,
   requestHeader,
 } from './httpErrors.js'
+import { methodNotAllowed } from './methodNotAllowed.js'
 
 /** What the node's metrics registry gives the signing listener. */
 export interface SignerApiMetrics {
@@ -54,17 +56,24 @@ function routeOf(path: string): string {
  *
  * - `POST /api/v1/eth2/sign/{pubkey}`: 200 signature (`{"signature":"0x…"}` when Accept has application/json or
  *   *\/*, else the bare 0x-hex as text/plain); 400 bad body / signingRoot mismatch / wrong network; 404 unknown
- *   key; 412 slashing protection; 413 body too large. Errors are `{message}` or text, by the same Accept rule.
+ *   key (also an identifier that is not a 48-byte hex key, as Web3Signer); 412 slashing protection (including
+ *   the high watermark); 413 body too large. Errors are `{message}` or text, by the same Accept rule. A
+ *   `signingRoot` that differs from the computed root is 400 here (Web3Signer's checkArgument fails outside its
+ *   400 path, i.e. 500).
+ *   BLS_TO_EXECUTION_CHANGE (a Lodestar type, not in Web3Signer's spec) is signed too.
  * - `GET /api/v1/eth2/publicKeys`: bare JSON array of 0x-hex keys.
- * - `GET /api/v1/eth2/highWatermark`: `{}` (no high watermark is ever set by this signer).
+ * - `GET /api/v1/eth2/highWatermark`: `{epoch, slot}` (decimal strings) of the operator-set high watermark, `{}`
+ *   when none is set (`SignerService.setHighWatermark`).
  * - `GET /api/v1/eth2/attestation/{pubkey}` (Custos extension): the key's attestation, see `KeyAttestation`.
  * - `GET /upcheck`: `{"status":"OK"}` for Accept: application/json (Lodestar), `OK` text otherwise.
- * - `GET /healthcheck`: 200/503 `{status, checks:[{id,status}], outcome}`.
- * - `POST /reload` → 202 `{status:"accepted", message}`; `GET /reload` → `{status, lastOperationTime?, lastError?}`.
+ * - `GET /healthcheck`: 200/503 `{status, checks:[{id,status}], outcome}` with Web3Signer's check ids.
+ * - `POST /reload` → 202 `{status:"accepted", message}` (409 `{status:"error"}` while one runs); `GET /reload` →
+ *   `{status, lastOperationTime? (ISO-8601), lastError?}`.
  * - `GET /metrics` (with `metrics`): Prometheus text.
  *
  * `HEAD` works on every GET route (status and headers, no body). Unknown paths answer a JSON 404
- * `{error, message}`. A client that closes the connection mid-body is answered 499 (counted so, logged at debug).
+ * `{error, message}`; a known path asked with another method answers 405 with `Allow`. A client that closes the
+ * connection mid-body is answered 499 (counted so, logged at debug).
  */
 export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions = {}): Hono {
   const log = (opts.logger ?? nullLogger).child({ module: 'signer-api' })
@@ -98,7 +107,11 @@ export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions
   })
 
   app.get('/api/v1/eth2/publicKeys', (c) => c.json(service.publicKeys()))
-  app.get('/api/v1/eth2/highWatermark', (c) => c.json({}))
+  // Web3Signer HighWatermarkHandler: {epoch, slot} as decimal strings, or {} when none is set.
+  app.get('/api/v1/eth2/highWatermark', (c) => {
+    const hw = service.highWatermark()
+    return c.json(hw ? { epoch: hw.epoch.toString(), slot: hw.slot.toString() } : {})
+  })
   app.get('/api/v1/eth2/attestation/:pubkey', (c) => {
     const a = service.keyAttestation(c.req.param('pubkey'))
     return c.json({
@@ -114,32 +127,33 @@ export function web3signerApp(service: SignerService, opts: Web3SignerAppOptions
 
   app.get('/healthcheck', (c) => {
     const h = service.health()
-    const up = (ok: boolean) => (ok ? 'UP' : 'DOWN')
-    const status = up(h.ok)
-    return c.json(
-      {
-        status,
-        checks: [
-          { id: 'keys-check', status: 'UP', keys: h.keys },
-          { id: 'slashing-db', status: up(h.slashingDb) },
-        ],
-        outcome: status,
-      },
-      h.ok ? 200 : 503,
-    )
+    return c.json(healthcheckBody(h), h.ok ? 200 : 503)
   })
 
   app.post('/reload', async (c) => {
     if (service.reloadStatus().status === 'running') {
-      return c.json({ status: 'running', message: 'a reload is already running' }, 409)
+      return c.json({ status: 'error', message: 'a reload is already running; try again later' }, 409)
     }
     void service.reload().catch((e) => logIfUnexpected(log, e, '/reload'))
-    return c.json({ status: 'accepted', message: 'reload of the stored keys started' }, 202)
+    return c.json({ status: 'accepted', message: 'reload of the stored keys started; GET /reload for its status' }, 202)
   })
   app.get('/reload', (c) => {
-    const { keys: _keys, ...status } = service.reloadStatus()
-    return c.json(status)
+    const { keys: _keys, lastOperationTime, ...status } = service.reloadStatus()
+    // Web3Signer's reload.yaml: lastOperationTime is an ISO-8601 date-time string, absent before any reload.
+    return c.json(
+      lastOperationTime === undefined
+        ? status
+        : { ...status, lastOperationTime: new Date(lastOperationTime).toISOString() },
+    )
   })
+
+  methodNotAllowed(app, '/api/v1/eth2/sign/:identifier', ['POST'])
+  for (const path of ['/api/v1/eth2/publicKeys', '/api/v1/eth2/highWatermark', '/upcheck', '/healthcheck']) {
+    methodNotAllowed(app, path, ['GET'])
+  }
+  methodNotAllowed(app, '/api/v1/eth2/attestation/:pubkey', ['GET'])
+  methodNotAllowed(app, '/reload', ['GET', 'POST'])
+  if (metrics) methodNotAllowed(app, '/metrics', ['GET'])
 
   return app
 }

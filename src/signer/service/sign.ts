@@ -1,12 +1,14 @@
 import { equalBytes } from '../../crypto/index.js'
+import { SignerError } from '../errors.js'
 import { prepareSignRequest } from '../signing/index.js'
 import { SignerServiceError } from './errors.js'
-import { pubkeyHex } from './pubkeyHex.js'
+import { identifierHex, pubkeyHex } from './pubkeyHex.js'
 import type { SignerParts } from './signerParts.js'
 import { auditSigning } from './signingAudit.js'
 
 /**
- * Sign a Web3Signer request body for `pubkey` → 96-byte signature. Throws SignerError (400/404),
+ * Sign a Web3Signer request body for `pubkey` → 96-byte signature. Throws SignerError (400; 404 for a key that is
+ * not loaded or not a key at all),
  * SignerServiceError (400 wrong network) or SlashingError (412: refused, nothing signed).
  *
  * Order: compute the signing root from the typed payload (never trust the client's) → submit blocks and
@@ -21,9 +23,21 @@ export async function sign(
   body: unknown,
 ): Promise<Uint8Array> {
   const { network, ring } = parts
-  const hex = pubkeyHex(pubkey)
+  const hex = identifierHex(pubkey)
   ring.loaded(hex)
   const prep = prepareSignRequest(body, { network })
+  // A BLS-to-execution change is verified on chain against from_bls_pubkey: signed with any other key it is
+  // useless, and a mix-up here (the withdrawal key is usually not the validator key) is worth a clear 400.
+  if (
+    prep.request.type === 'BLS_TO_EXECUTION_CHANGE' &&
+    pubkeyHex(prep.request.BLS_TO_EXECUTION_CHANGE.from_bls_pubkey) !== hex
+  ) {
+    throw new SignerError(
+      'SIGNER_BAD_PAYLOAD',
+      'BLS_TO_EXECUTION_CHANGE.from_bls_pubkey: must be the key the request is sent to (the one that signs)',
+      { path: 'BLS_TO_EXECUTION_CHANGE.from_bls_pubkey' },
+    )
+  }
   if (prep.genesisValidatorsRoot && !equalBytes(prep.genesisValidatorsRoot, network.genesisValidatorsRoot)) {
     throw new SignerServiceError(
       'SIGNER_WRONG_NETWORK',

@@ -5,7 +5,7 @@ import { nullLogger } from '../../log.js'
 import type { Store } from '../../store/index.js'
 import { BlsSignWorker, blsKeyReportData } from '../keys/index.js'
 import { sszHasherName } from '../signing/index.js'
-import { SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
+import { type HighWatermark, SlashingProtection, type SlashingStrategy } from '../slashing/index.js'
 import { deleteKeys } from './deleteKeys.js'
 import { SignerServiceError } from './errors.js'
 import { generateKey } from './generateKey.js'
@@ -13,7 +13,7 @@ import { importKeystores } from './importKeystores.js'
 import { KeyedMutex } from './keyedMutex.js'
 import { KeyRing, keyInfo } from './keyRing.js'
 import { openSlashingCommitter } from './openSlashingCommitter.js'
-import { pubkeyHex } from './pubkeyHex.js'
+import { identifierHex } from './pubkeyHex.js'
 import { sign } from './sign.js'
 import type { SignerNetwork } from './signerNetwork.js'
 import { ADMIN_LOCK, type SignerParts } from './signerParts.js'
@@ -45,6 +45,8 @@ export class SignerService {
   readonly #parts: SignerParts
   readonly #store: Store
   #reload: ReloadStatus = { status: 'idle' }
+  /** Stored keys that failed to load at the last start or reload (health). */
+  #keyErrors = 0
   #closed = false
 
   constructor(opts: SignerServiceOptions) {
@@ -85,6 +87,7 @@ export class SignerService {
       rng: opts.rng ?? ((n) => new Uint8Array(randomBytes(n))),
     }
     const errors = ring.load()
+    this.#keyErrors = errors
     log.info(
       {
         keys: ring.size,
@@ -113,9 +116,9 @@ export class SignerService {
     return this.#parts.ring.values().map((k) => `0x${k.row.pubkey}`)
   }
 
-  /** The stored attestation of a loaded key; SIGNER_UNKNOWN_KEY (404) otherwise. */
+  /** The stored attestation of a loaded key; SIGNER_UNKNOWN_KEY (404) otherwise (a malformed key included). */
   keyAttestation(pubkey: string): KeyAttestation {
-    const key = this.#parts.ring.loaded(pubkeyHex(pubkey))
+    const key = this.#parts.ring.loaded(identifierHex(pubkey))
     const tee = this.#parts.tee
     return {
       pubkey: `0x${key.row.pubkey}`,
@@ -160,6 +163,7 @@ export class SignerService {
     return locks.run(ADMIN_LOCK, () => {
       try {
         const errors = ring.load()
+        this.#keyErrors = errors
         this.#reload = {
           status: errors === 0 ? 'completed' : 'completed_with_errors',
           lastOperationTime: now(),
@@ -177,6 +181,30 @@ export class SignerService {
     return { ...this.#reload }
   }
 
+  /**
+   * The high watermark for all keys (Web3Signer `GET /api/v1/eth2/highWatermark`): null when none is set. It is
+   * an operator-set ceiling, not the highest signed slot or epoch; see `setHighWatermark`.
+   */
+  highWatermark(): HighWatermark | null {
+    return this.#parts.slashing.highWatermark()
+  }
+
+  /**
+   * Set the high watermark (what Web3Signer's `watermark-repair --set-high-watermark` does): blocks at or past
+   * `slot` and attestations with source or target at or past `epoch` are refused with 412 from the next commit on,
+   * on the commit worker's connection too (it reads the watermark inside each commit).
+   */
+  setHighWatermark(hw: HighWatermark): void {
+    this.#assertOpen()
+    this.#parts.slashing.setHighWatermark(hw)
+  }
+
+  /** Remove the high watermark (Web3Signer `watermark-repair --remove-high-watermark`). */
+  removeHighWatermark(): void {
+    this.#assertOpen()
+    this.#parts.slashing.removeHighWatermark()
+  }
+
   /** Liveness of the key set and the slashing database. */
   health(): SignerHealth {
     let slashingDb = false
@@ -186,7 +214,8 @@ export class SignerService {
     } catch {
       slashingDb = false
     }
-    return { ok: slashingDb && !this.#closed, keys: this.#parts.ring.size, slashingDb }
+    const keyErrors = this.#keyErrors
+    return { ok: slashingDb && !this.#closed && keyErrors === 0, keys: this.#parts.ring.size, keyErrors, slashingDb }
   }
 
   /** Stop the workers and wipe the in-memory keys; the store stays open (the node owns it). */

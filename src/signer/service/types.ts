@@ -87,13 +87,17 @@ export interface KeyAttestation {
 
 export interface ReloadStatus {
   status: 'idle' | 'running' | 'completed' | 'completed_with_errors' | 'failed'
+  /** ms since the epoch (the HTTP API writes it as ISO-8601, as Web3Signer) */
   lastOperationTime?: number
   lastError?: string
   keys?: number
 }
 
 export interface SignerHealth {
+  /** Every check passes: the slashing database answers and every stored key loaded (as Web3Signer's outcome). */
   ok: boolean
   keys: number
+  /** Stored keys that failed to load at the last start or reload. */
+  keyErrors: number
   slashingDb: boolean
 }

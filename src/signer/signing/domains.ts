@@ -16,6 +16,8 @@ export const DOMAIN_AGGREGATE_AND_PROOF = Uint8Array.from([6, 0, 0, 0])
 export const DOMAIN_SYNC_COMMITTEE = Uint8Array.from([7, 0, 0, 0])
 export const DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF = Uint8Array.from([8, 0, 0, 0])
 export const DOMAIN_CONTRIBUTION_AND_PROOF = Uint8Array.from([9, 0, 0, 0])
+/** capella beacon-chain.md; signed with the GENESIS fork version (see process_bls_to_execution_change). */
+export const DOMAIN_BLS_TO_EXECUTION_CHANGE = Uint8Array.from([10, 0, 0, 0])
 export const DOMAIN_APPLICATION_BUILDER = Uint8Array.from([0, 0, 0, 1])
 
 export const ZERO_ROOT = new Uint8Array(32)

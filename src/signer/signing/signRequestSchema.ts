@@ -5,7 +5,8 @@ import { SignerError } from '../errors.js'
 
 /**
  * Web3Signer eth2 sign request bodies (`POST /api/v1/eth2/sign/{pubkey}`), Consensys/web3signer
- * openapi-specs/eth2/signing/schemas.yaml: snake_case, uint64 as decimal strings, bytes as 0x-hex.
+ * openapi-specs/eth2/signing/schemas.yaml: snake_case, uint64 as decimal strings, bytes as 0x-hex. Plus Lodestar's
+ * BLS_TO_EXECUTION_CHANGE, which Web3Signer does not define.
  * Full beacon blocks and aggregates are only checked for being objects here; their fields are checked
  * against the fork's SSZ type when the root is computed (`parseSszJson`), which reports the same error code.
  */
@@ -103,6 +104,17 @@ export const signRequestSchema = z.discriminatedUnion('type', [
     sync_aggregator_selection_data: z.object({ slot: uint64, subcommittee_index: uint64 }),
   }),
   z.object({ type: z.literal('SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF'), ...common, contribution_and_proof: sszObject }),
+  // Not in Web3Signer's spec: Lodestar's external signer client sends it (externalSignerClient.ts), with the
+  // payload under the upper-case key BLS_TO_EXECUTION_CHANGE and the usual fork_info.
+  z.object({
+    type: z.literal('BLS_TO_EXECUTION_CHANGE'),
+    ...common,
+    BLS_TO_EXECUTION_CHANGE: z.object({
+      validator_index: uint64,
+      from_bls_pubkey: hexBytes(48),
+      to_execution_address: hexBytes(20),
+    }),
+  }),
   z.object({
     type: z.literal('VALIDATOR_REGISTRATION'),
     ...noForkInfo,

@@ -1,6 +1,6 @@
 import { PublicKey, Signature, verify } from '@chainsafe/blst'
 import { createBeaconConfig } from '@lodestar/config'
-import { mainnetChainConfig } from '@lodestar/config/networks'
+import { hoodiChainConfig, mainnetChainConfig } from '@lodestar/config/networks'
 import { ssz } from '@lodestar/types'
 import { describe, expect, it } from 'vitest'
 import { codeOf } from '../../../test/support/errors.js'
@@ -37,6 +37,8 @@ const FORK_INFO = {
 }
 const SLOT = ELECTRA_EPOCH * 32 + 17
 const D = (n: number) => Uint8Array.from([n, 0, 0, 0])
+// @lodestar/params' ForkName.phase0 (a string enum; the package is only a transitive dependency here)
+const PHASE0 = 'phase0' as Parameters<ReturnType<typeof createBeaconConfig>['getDomainAtFork']>[0]
 const lodestarRoot = (objectRoot: Uint8Array, domain: Uint8Array) =>
   hex(ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain }))
 
@@ -47,9 +49,9 @@ function check(body: Json, expected: string): SigningRootResult {
   return r
 }
 
-describe('signing roots for all 13 types vs Lodestar', () => {
-  it('covers every type', () => {
-    expect([...SIGN_TYPES].sort()).toHaveLength(13)
+describe('signing roots for all 14 types vs Lodestar', () => {
+  it("covers every type (Web3Signer's 13 and Lodestar's BLS_TO_EXECUTION_CHANGE)", () => {
+    expect([...SIGN_TYPES].sort()).toHaveLength(14)
   })
 
   it('BLOCK_V2: header, full block and blinded block give the same root; slot for slashing', () => {
@@ -187,6 +189,52 @@ describe('signing roots for all 13 types vs Lodestar', () => {
         contribution_and_proof: ssz.altair.ContributionAndProof.toJson(cp),
       },
       lodestarRoot(ssz.altair.ContributionAndProof.hashTreeRoot(cp), cfg.getDomain(SLOT, D(9), SLOT)),
+    )
+  })
+
+  it('BLS_TO_EXECUTION_CHANGE: the GENESIS fork version (capella process_bls_to_execution_change), as Lodestar', () => {
+    const change = {
+      validatorIndex: 123456,
+      fromBlsPubkey: PK,
+      toExecutionAddress: fromHex('0x00000000219ab540356cbb839cbe05303d7705fa'),
+    }
+    const objectRoot = ssz.capella.BLSToExecutionChange.hashTreeRoot(change)
+    // Lodestar's state transition verifies it with config.getDomainAtFork(phase0, DOMAIN_BLS_TO_EXECUTION_CHANGE)
+    const expected = lodestarRoot(objectRoot, cfg.getDomainAtFork(PHASE0, D(10)))
+    // and by hand: 0x0a000000 ‖ hash_tree_root(ForkData{GENESIS_FORK_VERSION = 0x00000000, gvr})[0:28]
+    const fdr = ssz.phase0.ForkData.hashTreeRoot({ currentVersion: D(0), genesisValidatorsRoot: GVR })
+    expect(lodestarRoot(objectRoot, Uint8Array.from([...D(10), ...fdr.subarray(0, 28)]))).toBe(expected)
+    // not the current fork's domain (what a generic get_domain over fork_info would give)
+    expect(lodestarRoot(objectRoot, cfg.getDomain(SLOT, D(10), SLOT))).not.toBe(expected)
+    // Lodestar's wire form: the payload under the upper-case key, fork_info of the signing slot
+    const body = {
+      type: 'BLS_TO_EXECUTION_CHANGE',
+      fork_info: FORK_INFO,
+      BLS_TO_EXECUTION_CHANGE: ssz.capella.BLSToExecutionChange.toJson(change),
+    }
+    const r = check(body, expected)
+    expect(r.slashing).toBeUndefined()
+    expect(hex(r.genesisValidatorsRoot as Uint8Array)).toBe(hex(GVR))
+
+    // another network: its own genesis fork version (hoodi 0x10000910), from the configured network
+    const hoodi = KNOWN_NETWORKS.hoodi
+    const hoodiCfg = createBeaconConfig(hoodiChainConfig, hoodi.genesisValidatorsRoot as Uint8Array)
+    const hoodiExpected = lodestarRoot(objectRoot, hoodiCfg.getDomainAtFork(PHASE0, D(10)))
+    const hoodiBody = {
+      ...body,
+      fork_info: { ...FORK_INFO, genesis_validators_root: hex(hoodiCfg.genesisValidatorsRoot) },
+    }
+    expect(hex(prepareSignRequest(hoodiBody, { network: hoodi }).signingRoot)).toBe(hoodiExpected)
+    expect(hex(prepareSignRequest(hoodiBody).signingRoot)).toBe(hoodiExpected) // recognised by its gvr
+
+    // an unknown network without a configured one: its genesis fork version is unknown → 400
+    const unknown = { ...body, fork_info: { ...FORK_INFO, genesis_validators_root: hex(new Uint8Array(32).fill(9)) } }
+    expect(codeOf(() => prepareSignRequest(unknown))).toBe('SIGNER_BAD_PAYLOAD')
+    // malformed payloads
+    const bad = { ...body, BLS_TO_EXECUTION_CHANGE: { ...body.BLS_TO_EXECUTION_CHANGE, to_execution_address: '0x12' } }
+    expect(codeOf(() => prepareSignRequest(bad))).toBe('SIGNER_BAD_PAYLOAD')
+    expect(codeOf(() => prepareSignRequest({ type: 'BLS_TO_EXECUTION_CHANGE', BLS_TO_EXECUTION_CHANGE: {} }))).toBe(
+      'SIGNER_BAD_PAYLOAD',
     )
   })
 

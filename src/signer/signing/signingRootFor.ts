@@ -11,6 +11,7 @@ import {
   DOMAIN_APPLICATION_BUILDER,
   DOMAIN_BEACON_ATTESTER,
   DOMAIN_BEACON_PROPOSER,
+  DOMAIN_BLS_TO_EXECUTION_CHANGE,
   DOMAIN_CONTRIBUTION_AND_PROOF,
   DOMAIN_DEPOSIT,
   DOMAIN_RANDAO,
@@ -214,6 +215,27 @@ function withForkInfo(
       const network = opts.network ?? knownNetworkByGenesisValidatorsRoot(gvr)
       const version = exitForkVersion(forkVersionAtEpoch(fi, e.epoch), network)
       const domain = computeDomain(DOMAIN_VOLUNTARY_EXIT, version, gvr)
+      return { signingRoot: computeSigningRootFromObjectRoot(root, domain), genesisValidatorsRoot: gvr }
+    }
+    case 'BLS_TO_EXECUTION_CHANGE': {
+      // capella process_bls_to_execution_change: compute_domain(DOMAIN_BLS_TO_EXECUTION_CHANGE,
+      // genesis_validators_root=...) with the default fork_version = GENESIS_FORK_VERSION, whatever fork is current
+      // (so a change signed once stays valid across forks); fork_info only supplies the genesis_validators_root.
+      const m = req.BLS_TO_EXECUTION_CHANGE
+      const network = opts.network ?? knownNetworkByGenesisValidatorsRoot(gvr)
+      if (!network) {
+        throw new SignerError(
+          'SIGNER_BAD_PAYLOAD',
+          'fork_info.genesis_validators_root: unknown network, so its genesis fork version is unknown',
+          { path: 'fork_info.genesis_validators_root' },
+        )
+      }
+      const root = exactUint64(ssz.capella.BLSToExecutionChange).hashTreeRoot({
+        validatorIndex: m.validator_index,
+        fromBlsPubkey: fromHex(m.from_bls_pubkey),
+        toExecutionAddress: fromHex(m.to_execution_address),
+      })
+      const domain = computeDomain(DOMAIN_BLS_TO_EXECUTION_CHANGE, network.genesisForkVersion, gvr)
       return { signingRoot: computeSigningRootFromObjectRoot(root, domain), genesisValidatorsRoot: gvr }
     }
     case 'SYNC_COMMITTEE_MESSAGE': {

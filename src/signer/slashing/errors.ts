@@ -22,6 +22,13 @@ export const SlashingError = defineErrors('SlashingError', {
   SIGNER_SLASHABLE_TARGET_BELOW_WATERMARK: 412,
   /** source_epoch > target_epoch: never a valid attestation. */
   SIGNER_SLASHABLE_SOURCE_AFTER_TARGET: 412,
+  /**
+   * The block slot, or the attestation's source or target epoch, is at or beyond the operator-set high watermark
+   * (Web3Signer: only messages strictly below it may be signed).
+   */
+  SIGNER_SLASHABLE_BEYOND_HIGH_WATERMARK: 412,
+  /** A high watermark at or below an imported low watermark would refuse everything; it is not set. */
+  SIGNER_HIGH_WATERMARK_INVALID: 400,
   /** The key's history is bound to another genesis_validators_root (another network). */
   SIGNER_SLASHING_GVR_MISMATCH: 412,
   /** Wrong byte length or a value outside u64 passed to the slashing-protection API. */

@@ -10,6 +10,7 @@ export { type InterchangeV5Json, parseInterchangeV5, serializeInterchangeV5 } fr
 export { applyMigrations, type SlashingMigration, slashingMigrations } from './migrations.js'
 export { SlashingProtection, type SlashingProtectionOptions } from './slashingProtection.js'
 export type {
+  HighWatermark,
   ImportSummary,
   Interchange,
   LowWatermarks,

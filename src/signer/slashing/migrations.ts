@@ -46,6 +46,21 @@ export const slashingMigrations: SlashingMigration[] = [
       `)
     },
   },
+  {
+    id: 'slashing-0002',
+    name: 'slashing protection: high watermark (one row, for all keys)',
+    // Web3Signer keeps its high watermark in the metadata row (V00012__add_highwatermark_metadata.sql): one
+    // epoch and one slot that apply to every key. Both are set together, so both columns are NOT NULL here.
+    up(db) {
+      db.exec(`
+        CREATE TABLE slashing_high_watermark (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          epoch BLOB NOT NULL CHECK (length(epoch) = 8),
+          slot BLOB NOT NULL CHECK (length(slot) = 8)
+        ) STRICT;
+      `)
+    },
+  },
 ]
 
 /**

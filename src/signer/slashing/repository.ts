@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { LowWatermarks, SignedAttestationRecord, SignedBlockRecord } from './types.js'
+import type { HighWatermark, LowWatermarks, SignedAttestationRecord, SignedBlockRecord } from './types.js'
 import { keyToU64, u64ToKey } from './u64.js'
 
 type Key = Buffer
@@ -64,6 +64,12 @@ export class SlashingRepository {
       lowerWatermarks: p(`INSERT INTO slashing_low_watermarks (validator_id, min_block_slot, min_source_epoch,
         min_target_epoch) VALUES (?, ?, ?, ?) ON CONFLICT (validator_id) DO UPDATE SET
         ${minMerge('min_block_slot')}, ${minMerge('min_source_epoch')}, ${minMerge('min_target_epoch')}`),
+      highWatermark: p('SELECT epoch, slot FROM slashing_high_watermark WHERE id = 1'),
+      setHighWatermark: p(`INSERT INTO slashing_high_watermark (id, epoch, slot) VALUES (1, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, slot = excluded.slot`),
+      removeHighWatermark: p('DELETE FROM slashing_high_watermark'),
+      maxLowWatermarks: p(`SELECT max(min_block_slot) AS slot, max(min_source_epoch) AS source,
+        max(min_target_epoch) AS target FROM slashing_low_watermarks`),
     }
   }
 
@@ -149,6 +155,29 @@ export class SlashingRepository {
       minSourceEpoch: toU64(row?.min_source_epoch),
       minTargetEpoch: toU64(row?.min_target_epoch),
     }
+  }
+
+  /** The high watermark for all keys, or null when none is set. */
+  highWatermark(): HighWatermark | null {
+    const row = this.s.highWatermark!.get() as { epoch: Buffer; slot: Buffer } | undefined
+    return row ? { epoch: keyToU64(row.epoch), slot: keyToU64(row.slot) } : null
+  }
+
+  setHighWatermark(hw: HighWatermark): void {
+    this.s.setHighWatermark!.run(u64ToKey(hw.epoch), u64ToKey(hw.slot))
+  }
+
+  removeHighWatermark(): void {
+    this.s.removeHighWatermark!.run()
+  }
+
+  /** The highest low watermarks over all keys (null = none of that kind). */
+  maxLowWatermarks(): { slot: bigint | null; epoch: bigint | null } {
+    const r = this.s.maxLowWatermarks!.get() as { slot: Buffer | null; source: Buffer | null; target: Buffer | null }
+    const source = toU64(r.source)
+    const target = toU64(r.target)
+    const epoch = source === null ? target : target === null ? source : source > target ? source : target
+    return { slot: toU64(r.slot), epoch }
   }
 
   /** Merge by minimum: an import only ever lowers a watermark (it adds older knowledge), never raises it. */

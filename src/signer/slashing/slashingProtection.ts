@@ -5,10 +5,22 @@ import { checkAttestation } from './checkAttestation.js'
 import { checkBlock } from './checkBlock.js'
 import { SlashingError } from './errors.js'
 import { exportInterchange } from './exportInterchange.js'
+import {
+  assertHighWatermarkAboveLowWatermarks,
+  checkAttestationBelowHighWatermark,
+  checkBlockBelowHighWatermark,
+} from './highWatermark.js'
 import { importInterchange } from './importInterchange.js'
 import type { InterchangeV5Json } from './interchangeV5.js'
 import { SlashingRepository } from './repository.js'
-import type { ImportSummary, SignOutcome, SlashingCheck, SlashingCheckResult, SlashingStrategy } from './types.js'
+import type {
+  HighWatermark,
+  ImportSummary,
+  SignOutcome,
+  SlashingCheck,
+  SlashingCheckResult,
+  SlashingStrategy,
+} from './types.js'
 import { assertBytes, assertU64 } from './u64.js'
 
 export interface SlashingProtectionOptions {
@@ -33,6 +45,7 @@ export class SlashingProtection {
     (pk: Uint8Array, slot: bigint, root: Uint8Array, gvr: Uint8Array) => SignOutcome
   >
   private readonly batchTx: Transaction<(body: () => void) => void>
+  private readonly setHwTx: Transaction<(hw: HighWatermark) => void>
   private readonly attTx: Transaction<
     (pk: Uint8Array, source: bigint, target: bigint, root: Uint8Array, gvr: Uint8Array) => SignOutcome
   >
@@ -51,13 +64,20 @@ export class SlashingProtection {
     this.repo = new SlashingRepository(db)
     this.blockTx = db.transaction((pk, slot, root, gvr) => {
       const vid = this.validatorId(pk, gvr)
+      checkBlockBelowHighWatermark(this.repo, slot)
       const outcome = checkBlock(this.repo, vid, this.strategy, slot, root)
       if (outcome === 'recorded') this.repo.insertBlock(vid, slot, root)
       return outcome
     })
     this.batchTx = db.transaction((body) => body())
+    this.setHwTx = db.transaction((hw) => {
+      assertHighWatermarkAboveLowWatermarks(this.repo, hw)
+      this.repo.setHighWatermark(hw)
+    })
     this.attTx = db.transaction((pk, source, target, root, gvr) => {
       const vid = this.validatorId(pk, gvr)
+      // source > target is refused by checkAttestation with its own code, as Web3Signer checks it first
+      if (source <= target) checkAttestationBelowHighWatermark(this.repo, source, target)
       const outcome = checkAttestation(this.repo, vid, this.strategy, source, target, root)
       if (outcome === 'recorded') this.repo.insertAttestation(vid, source, target, root)
       return outcome
@@ -137,6 +157,29 @@ export class SlashingProtection {
     assertBytes(gvr, 32, 'genesisValidatorsRoot')
     for (const pk of pubkeys ?? []) assertBytes(pk, 48, 'pubkey')
     return exportInterchange(this.repo, gvr, pubkeys)
+  }
+
+  /** The high watermark for all keys (Web3Signer `GET /api/v1/eth2/highWatermark`), or null when none is set. */
+  highWatermark(): HighWatermark | null {
+    return this.repo.highWatermark()
+  }
+
+  /**
+   * Set the high watermark (Web3Signer `watermark-repair --set-high-watermark --epoch --slot`): from the next
+   * commit on, only blocks below `slot` and attestations with source and target below `epoch` are signed.
+   * SIGNER_HIGH_WATERMARK_INVALID (400) if it is not above every imported low watermark.
+   */
+  setHighWatermark(hw: HighWatermark): void {
+    assertU64(hw.epoch, 'epoch')
+    assertU64(hw.slot, 'slot')
+    this.setHwTx.immediate(hw)
+    this.log.warn({ epoch: hw.epoch.toString(), slot: hw.slot.toString() }, 'slashing high watermark set')
+  }
+
+  /** Remove the high watermark (Web3Signer `watermark-repair --remove-high-watermark`). */
+  removeHighWatermark(): void {
+    this.repo.removeHighWatermark()
+    this.log.warn({}, 'slashing high watermark removed')
   }
 
   /** Keys with a history bound to `gvr`. */

@@ -43,6 +43,16 @@ export interface LowWatermarks {
   minTargetEpoch: bigint | null
 }
 
+/**
+ * Web3Signer's high watermark (openapi-specs/eth2/signing/paths/high_watermark.yaml): one epoch and slot for all
+ * keys, set by the operator (Web3Signer: `watermark-repair --set-high-watermark`). Only blocks with
+ * `slot < slot` and attestations with `source < epoch` and `target < epoch` may be signed while it is set.
+ */
+export interface HighWatermark {
+  epoch: bigint
+  slot: bigint
+}
+
 /** One validator's history, as parsed from or serialised to an interchange document. */
 export interface ValidatorHistory {
   pubkey: Uint8Array
