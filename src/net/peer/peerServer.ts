@@ -64,6 +64,7 @@ export class PeerServer {
   readonly #opts: PeerServerOptions
   readonly #state = new WeakMap<Http2Session, SessionState>()
   readonly #sessions = new Set<ServerHttp2Session>()
+  #closing = false
   readonly #byMember = new Map<number, ServerHttp2Session[]>()
 
   private constructor(server: Http2SecureServer, opts: PeerServerOptions, url: string) {
@@ -95,6 +96,8 @@ export class PeerServer {
   }
 
   #onSession(session: ServerHttp2Session): void {
+    // a connection whose handshake finished after close() began would keep the server (and close()) open
+    if (this.#closing) return void session.destroy()
     this.#sessions.add(session)
     session.on('error', () => {})
     const socket = session.socket as TLSSocket
@@ -205,6 +208,7 @@ export class PeerServer {
   }
 
   async close(): Promise<void> {
+    this.#closing = true
     const closed = once(this.#server, 'close')
     this.#server.close()
     for (const s of this.#sessions) s.destroy()
