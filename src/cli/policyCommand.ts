@@ -11,7 +11,7 @@ import { createAuthApp, createPolicy } from '../policy/index.js'
 export function parseListen(addr: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(addr)
   const port = Number(m?.[2])
-  if (!m || port > 65535) throw new Error(`--listen ${JSON.stringify(addr)} is not host:port, e.g. 127.0.0.1:8090`)
+  if (!m || port > 65535) throw new Error(`--listen ${JSON.stringify(addr)} is not host:port, e.g. 127.0.0.1:8070`)
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
 }
 
@@ -27,8 +27,8 @@ export function registerPolicyCommand(program: Command): void {
     .requiredOption('--home <dir>', 'node home directory (its custos.toml [policy] section is served)')
     .option(
       '--listen <host:port>',
-      'address to listen on (plain HTTP; keep it on loopback or a private network)',
-      '127.0.0.1:8090',
+      'address to listen on (plain HTTP; keep it on loopback or a private network); not 8090, the agent port',
+      '127.0.0.1:8070',
     )
     .option('--dev', 'allow serving the INSECURE dev policy (allows everything)')
     .action(async (opts: { home: string; listen: string; dev?: boolean }) => {
