@@ -8,15 +8,16 @@
  *
  * Env: BENCH_CLIENTS (keep-alive clients, 4,8,16), BENCH_NEWCONN_CLIENTS (8,32), BENCH_CERTS (300),
  * BENCH_SECONDS (8), BENCH_EVIDENCE=simulated,dcap (new-connection evidence kinds), BENCH_TLS_FLOOR=0 (skip the
- * floor), BENCH_KMS=getappkey|certread (only those figures), BENCH_CLIENT_PROF=DIR (--cpu-prof the
- * load generator), BENCH_NOOP_VERIFIER=1|only (also / only the new-connection case with the KMS's evidence verifier stubbed
- * out: what a new connection costs besides verification; a projection, not a setup anyone can run).
+ * floors: default TLS settings, and the KMS listener's without session tickets), BENCH_KMS=getappkey|certread
+ * (only those figures), BENCH_CLIENT_PROF=DIR (--cpu-prof the load generator), BENCH_NOOP_VERIFIER=1|only
+ * (also / only the new-connection case with the KMS's evidence verifier stubbed out: what a new connection costs
+ * besides verification; a projection, not a setup anyone can run).
  * Profile the KMS with `node --cpu-prof --import tsx bench/index.ts kms`, then
  * `npx tsx bench/profileSummary.ts FILE.cpuprofile`.
  */
 import 'reflect-metadata'
 import { spawn } from 'node:child_process'
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { constants, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -146,9 +147,10 @@ function printLoad(name: string, r: LoadResult): void {
 
 /**
  * The floor of a new connection on this machine: a bare node:https server (mutual TLS, P-256, no evidence, a
- * 16-byte JSON answer) in this process, loaded with the same client certificates on fresh connections.
+ * 16-byte JSON answer) in this process, loaded with the same client certificates on fresh connections. With
+ * `tickets: false` it has the KMS listener's TLS settings (no stateless session tickets, src/node/server.ts).
  */
-async function startBareTlsServer(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startBareTlsServer(tickets: boolean): Promise<{ url: string; close: () => Promise<void> }> {
   const key = dcapKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
   const now = Date.now()
   const cert = await issueDcapCertificate({
@@ -165,6 +167,7 @@ async function startBareTlsServer(): Promise<{ url: string; close: () => Promise
       cert: `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert).toString('base64')}\n-----END CERTIFICATE-----\n`,
       requestCert: true,
       rejectUnauthorized: false,
+      ...(tickets ? {} : { secureOptions: constants.SSL_OP_NO_TICKET }),
     },
     (req, res) => {
       ;(req.socket as TLSSocket).getPeerX509Certificate()
@@ -263,18 +266,19 @@ async function benchGetAppKey(home: string): Promise<void> {
         verifier.verify = real
       }
     }
-    if (TLS_FLOOR) {
-      const bare = await startBareTlsServer()
-      try {
-        for (const clients of NEWCONN_CLIENTS)
-          printLoad(
-            `Floor: bare node:https server, mutual TLS (P-256), new connection + client certificate per request, ${clients} concurrent, no evidence, no KMS`,
-            await runLoad(['bare', app, bare.url, String(clients), String(SECONDS), String(CERTS)]),
-          )
-      } finally {
-        await bare.close()
+    if (TLS_FLOOR)
+      for (const tickets of [true, false]) {
+        const bare = await startBareTlsServer(tickets)
+        try {
+          for (const clients of NEWCONN_CLIENTS)
+            printLoad(
+              `Floor: bare node:https server, mutual TLS (P-256), ${tickets ? 'default TLS settings' : 'no session tickets (as the KMS)'}, new connection + client certificate per request, ${clients} concurrent, no evidence, no KMS`,
+              await runLoad(['bare', app, bare.url, String(clients), String(SECONDS), String(CERTS)]),
+            )
+        } finally {
+          await bare.close()
+        }
       }
-    }
   } finally {
     await net.close()
   }

@@ -1,4 +1,4 @@
-import type { AppK256Cache } from './appKeyCache.js'
+import type { AppEnvKeyCache, AppK256Cache } from './appKeyCache.js'
 import type { SelfIdentity } from './guards.js'
 import type { KmsDeps, KmsMaterial } from './types.js'
 
@@ -22,6 +22,8 @@ export interface KmsContext {
   readonly self: SelfIdentity
   /** app k256 keys + signatures by app id */
   readonly appK256: AppK256Cache
+  /** app env-encryption keys (secret, public half, legacy signature) by app id */
+  readonly appEnvKey: AppEnvKeyCache
   readonly deps: KmsDeps
 }
 

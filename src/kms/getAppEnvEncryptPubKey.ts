@@ -1,12 +1,16 @@
-import { appEnvEncryptPubKey, toHex } from '../crypto/index.js'
+import { PREFIX_ENV_ENCRYPT_PUBKEY, signMessageWithTimestamp, toHex } from '../crypto/index.js'
 import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
 import { ensureSelfAllowed, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
 import { AppIdInput, type GetAppEnvEncryptPubKeyResponse } from './wire.js'
 
-/** `KMS.GetAppEnvEncryptPubKey`: the X25519 key apps' env vars are encrypted to, signed by the root k256 key. */
-export const getAppEnvEncryptPubKey = (kms: KmsContextOf<'material' | 'self', SelfCheck | 'now'>) =>
+/**
+ * `KMS.GetAppEnvEncryptPubKey`: the X25519 key apps' env vars are encrypted to, signed by the root k256 key.
+ * Same bytes as crypto's `appEnvEncryptPubKey`: the key and its legacy signature come from the per-app cache,
+ * the timestamped signature (signature_v1) is made per request.
+ */
+export const getAppEnvEncryptPubKey = (kms: KmsContextOf<'material' | 'self' | 'appEnvKey', SelfCheck | 'now'>) =>
   rpcMethod({
     name: 'GetAppEnvEncryptPubKey',
     input: AppIdInput,
@@ -15,17 +19,20 @@ export const getAppEnvEncryptPubKey = (kms: KmsContextOf<'material' | 'self', Se
         throw new KmsError('KMS_BAD_APP_ID', `app_id must be 20 bytes, got ${input.app_id.length}`)
       const m = kms.material()
       await ensureSelfAllowed(kms.deps, kms.self)
-      const r = appEnvEncryptPubKey({
-        rootCaScalar: m.rootCaKey.expose(),
-        rootK256Scalar: m.rootK256Key.expose(),
-        appId: input.app_id,
-        timestamp: BigInt(Math.floor(kms.deps.now())),
-      })
+      const timestamp = BigInt(Math.floor(kms.deps.now()))
+      const { publicKey, signature } = kms.appEnvKey.publicKey(m.rootCaKey, m.rootK256Key, input.app_id)
+      const signatureV1 = signMessageWithTimestamp(
+        m.rootK256Key.expose(),
+        PREFIX_ENV_ENCRYPT_PUBKEY,
+        input.app_id,
+        timestamp,
+        publicKey,
+      )
       return {
-        public_key: toHex(r.publicKey),
-        signature: toHex(r.signature),
-        timestamp: Number(r.timestamp),
-        signature_v1: toHex(r.signatureV1),
+        public_key: toHex(publicKey),
+        signature: toHex(signature),
+        timestamp: Number(timestamp),
+        signature_v1: toHex(signatureV1),
       }
     },
   })

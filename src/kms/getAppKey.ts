@@ -1,4 +1,4 @@
-import { deriveAppKeys, equalBytes, toHex } from '../crypto/index.js'
+import { deriveDiskCryptKey, equalBytes, toHex } from '../crypto/index.js'
 import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
 import { ensureAppAllowed, ensureSelfAllowed, requirePeer, type SelfCheck } from './guards.js'
@@ -9,7 +9,7 @@ import { GetAppKeyInput, type GetAppKeyResponse, osImageHashOf } from './wire.js
  * `KMS.GetAppKey`: verified RA-TLS peer → self check → policy (role app) → derive. Byte-compatible with
  * dstack: disk/env keys from the root CA key, app k256 key + its 65-byte signature from the root k256 key.
  */
-export const getAppKey = (kms: KmsContextOf<'material' | 'self' | 'appK256', SelfCheck>) =>
+export const getAppKey = (kms: KmsContextOf<'material' | 'self' | 'appK256' | 'appEnvKey', SelfCheck>) =>
   rpcMethod({
     name: 'GetAppKey',
     input: GetAppKeyInput,
@@ -33,29 +33,23 @@ export const getAppKey = (kms: KmsContextOf<'material' | 'self' | 'appK256', Sel
         throw new KmsError('KMS_BAD_INPUT', `instance id must be empty or 20 bytes, got ${identity.instanceId.length}`)
       if (identity.appId.length !== 20)
         throw new KmsError('KMS_BAD_INPUT', `app id must be 20 bytes, got ${identity.appId.length}`)
-      // The k256 half comes from the per-app LRU (same bytes as deriveAppK256Key, computed once per app).
-      const keys = deriveAppKeys(
-        {
-          rootCaScalar: m.rootCaKey.expose(),
-          rootK256Scalar: m.rootK256Key.expose(),
-          appId: identity.appId,
-          instanceId: identity.instanceId,
-        },
-        (_root, appId) => {
-          const k256 = kms.appK256.get(m.rootK256Key, appId)
-          return { key: k256.key.expose(), signature: k256.signature }
-        },
-      )
+      // deriveAppKeys, by its parts: what depends on the app alone (k256 key + signature, env key) comes from the
+      // per-app caches (same bytes, derived once per app); only the disk key is the instance's own.
+      const k256 = kms.appK256.get(m.rootK256Key, identity.appId)
+      const envCryptKey = kms.appEnvKey.key(m.rootCaKey, identity.appId)
+      const diskCryptKey = deriveDiskCryptKey(m.rootCaKey.expose(), identity.appId, identity.instanceId)
+      const diskHex = toHex(diskCryptKey)
+      diskCryptKey.fill(0)
       kms.deps.logger.info(
         { appId: toHex(identity.appId), instanceId: toHex(identity.instanceId) },
         'app keys released',
       )
       return {
         ca_cert: m.rootCaCertPem,
-        disk_crypt_key: toHex(keys.diskCryptKey),
-        env_crypt_key: toHex(keys.envCryptKey),
-        k256_key: toHex(keys.k256Key),
-        k256_signature: toHex(keys.k256Signature),
+        disk_crypt_key: diskHex,
+        env_crypt_key: toHex(envCryptKey.expose()),
+        k256_key: toHex(k256.key.expose()),
+        k256_signature: toHex(k256.signature),
         tproxy_app_id: decision.gatewayAppId,
         gateway_app_id: decision.gatewayAppId,
         os_image_hash: toHex(identity.osImageHash),

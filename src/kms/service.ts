@@ -1,4 +1,4 @@
-import { AppK256Cache } from './appKeyCache.js'
+import { AppEnvKeyCache, AppK256Cache } from './appKeyCache.js'
 import { bootstrap } from './bootstrap.js'
 import type { KmsContext } from './context.js'
 import { KmsError } from './errors.js'
@@ -24,6 +24,8 @@ export class KmsService implements KmsContext {
   readonly self: SelfIdentity
   /** app k256 keys + signatures by app id (see AppK256Cache) */
   readonly appK256 = new AppK256Cache()
+  /** app env-encryption keys by app id (see AppEnvKeyCache) */
+  readonly appEnvKey = new AppEnvKeyCache()
   #material: KmsMaterial | undefined
   #lock: Promise<unknown> = Promise.resolve()
   #finishListeners: Array<() => void> = []
