@@ -115,9 +115,13 @@ async function committee(scheme: 'Ed25519' | 'Secp256k1Frost'): Promise<void> {
         (performance.now() - t0) / 1000,
       ),
     )
+    // what the coordinators went through: attempts that failed and were retried (timeouts, stale pools)
+    const retried = first.map((m) => m.log.filter((l) => l.includes('signing attempt failed; retrying')).length)
+    console.log(`  retried attempts per member: ${retried.join(', ')}`)
     if (scheme === 'Ed25519') await reshare(members, scheme)
   } finally {
-    await Promise.all(members.map((m) => m.kill()))
+    // a graceful stop lets members started with --cpu-prof (CUSTOS_MEMBER_NODE_ARGS) write their profiles
+    await Promise.all(members.map((m) => (process.env.CUSTOS_MEMBER_NODE_ARGS ? m.stop() : m.kill())))
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -149,10 +153,14 @@ async function reshare(members: MemberProcess[], scheme: string): Promise<void> 
   )
 }
 
+/** BENCH_MPC_SCHEMES=Ed25519,Secp256k1Frost (default both) */
 export async function benchMpc(): Promise<void> {
   console.log(`# threshold committee (${machine()})`)
   nobleReference('Ed25519', ed25519_FROST)
   nobleReference('secp256k1', secp256k1_FROST as unknown as typeof ed25519_FROST)
-  await committee('Ed25519')
-  await committee('Secp256k1Frost')
+  const schemes = (process.env.BENCH_MPC_SCHEMES ?? 'Ed25519,Secp256k1Frost').split(',')
+  for (const s of schemes) {
+    if (s !== 'Ed25519' && s !== 'Secp256k1Frost') throw new Error(`BENCH_MPC_SCHEMES: unknown scheme ${s}`)
+    await committee(s)
+  }
 }

@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parse, stringify } from 'smol-toml'
 import { toHex } from '../../src/crypto/index.js'
+import type { AttestedClient } from '../../src/net/index.js'
 import { committeeNodeKeyOf, devConfigToml, emptyPolicyJson, loadConfigFile } from '../../src/node/index.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -38,6 +39,12 @@ export interface CommitteeSpec {
   dkgRoundTimeoutMs?: number
   /** homes that are members of the first epoch (default: all n); the others can join later */
   members?: number[]
+  /**
+   * `[mpc] api_tls` of every member (default: left as the dev config has it, plain HTTP). With "ratls" the API is
+   * HTTPS under the member's RA-TLS certificate and asks for client certificates: talk to it with `api(url,
+   * { client })`, an attested client (global fetch would refuse the self-signed certificate).
+   */
+  apiTls?: 'ratls'
 }
 
 export class MemberProcess {
@@ -52,8 +59,9 @@ export class MemberProcess {
     readonly apiPort: number,
     /** the committee file entry of this node (as `custos mpc node-key` and its p2p listener give it) */
     readonly entry: { id: number; node_key: string; url: string },
+    apiScheme: 'http' | 'https' = 'http',
   ) {
-    this.apiUrl = `http://127.0.0.1:${apiPort}`
+    this.apiUrl = `${apiScheme}://127.0.0.1:${apiPort}`
   }
 
   get alive(): boolean {
@@ -63,7 +71,9 @@ export class MemberProcess {
 
   /** Spawn; resolves when the API listens. */
   start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'start', '--home', this.home, '--dev'], {
+    // CUSTOS_MEMBER_NODE_ARGS: extra node flags for the members (e.g. --cpu-prof for `npm run bench mpc`)
+    const nodeArgs = (process.env.CUSTOS_MEMBER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--home', this.home, '--dev'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
@@ -136,6 +146,8 @@ export async function setupCommittee(spec: CommitteeSpec): Promise<MemberProcess
       dkg_round_timeout_ms: spec.dkgRoundTimeoutMs ?? 10_000,
       api_tokens: Object.entries(spec.tokens).map(([t, predecessor]) => ({ sha256: sha256Hex(t), predecessor })),
       allow: spec.allow,
+      // only when asked, so that every other committee's config stays exactly what it was
+      ...(spec.apiTls ? { api_tls: spec.apiTls } : {}),
     }
     writeFileSync(file, stringify(c))
   })
@@ -144,11 +156,17 @@ export async function setupCommittee(spec: CommitteeSpec): Promise<MemberProcess
   for (const home of homes) keys.push(toHex(await committeeNodeKeyOf(loadConfigFile(home), true)))
   const all = homes.map(
     (home, i) =>
-      new MemberProcess(i, home, ports[i]!.api, {
-        id: i,
-        node_key: keys[i]!,
-        url: `https://127.0.0.1:${ports[i]!.p2p}`,
-      }),
+      new MemberProcess(
+        i,
+        home,
+        ports[i]!.api,
+        {
+          id: i,
+          node_key: keys[i]!,
+          url: `https://127.0.0.1:${ports[i]!.p2p}`,
+        },
+        spec.apiTls ? 'https' : 'http',
+      ),
   )
   writeCommitteeFile(all, {
     epoch: 1,
@@ -187,30 +205,47 @@ export interface Reply {
 
 export async function api(
   url: string,
-  init: { method?: string; body?: unknown; raw?: string; token?: string; timeoutMs?: number } = {},
+  init: {
+    method?: string
+    body?: unknown
+    raw?: string
+    token?: string
+    timeoutMs?: number
+    /** send over this attested client (an https member API, apiTls "ratls") instead of global fetch */
+    client?: AttestedClient
+  } = {},
 ): Promise<Reply> {
   const t0 = performance.now()
-  const r = await fetch(url, {
-    method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
-    headers: {
-      'content-type': 'application/json',
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-    },
-    ...(init.raw !== undefined
-      ? { body: init.raw }
-      : init.body !== undefined
-        ? { body: JSON.stringify(init.body) }
-        : {}),
-    signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
-  })
-  const text = await r.text()
+  const method = init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET')
+  const headers = {
+    'content-type': 'application/json',
+    ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+  }
+  const body = init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined)
+  let status: number
+  let text: string
+  if (init.client) {
+    // the attested client has its own socket timeout (createAttestedClient timeoutMs)
+    const r = await init.client.request(url, { method, headers, ...(body !== undefined ? { body } : {}) })
+    status = r.status
+    text = Buffer.from(r.body).toString('utf8')
+  } else {
+    const r = await fetch(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
+    })
+    status = r.status
+    text = await r.text()
+  }
   let json: Record<string, unknown> = {}
   try {
     json = JSON.parse(text)
   } catch {
     json = { text }
   }
-  return { status: r.status, json, ms: performance.now() - t0 }
+  return { status, json, ms: performance.now() - t0 }
 }
 
 export const signBody = (domainId: number, path: string, payload: { Eddsa: string } | { Ecdsa: string }) => ({
