@@ -1273,44 +1273,50 @@ export class CommitteeService {
     }
     if (online.filter((id) => oldMembers.has(id))[0] !== this.#o.me) return
     if (online.length < all.length) return
-    const t = this.#committee.threshold
-    try {
-      for (const id of domainIds)
-        planReshare(this.#old.get(id)!.pkg, { participants: all, threshold: t, dealers: staying })
-    } catch (e) {
-      this.#blockReshare((e as Error).message)
-      return
-    }
+    const refused = this.#leadReshare(
+      first.epoch,
+      staying,
+      domainIds.map((id) => this.#old.get(id)!.pkg),
+      domainIds,
+      { from: String(first.epoch), to: String(this.#committee.epoch) },
+      'starting a resharing attempt as leader',
+    )
+    if (refused) this.#blockReshare(refused)
+  }
+
+  /**
+   * As leader: build the resharing start (old epoch, dealers, each domain's old public package), check it as
+   * every member will, broadcast it and run it. Returns why it cannot start, or undefined once started.
+   */
+  #leadReshare(
+    oldEpoch: bigint,
+    dealers: ParticipantId[],
+    packages: KeyPackage[],
+    domainIds: number[],
+    logFields: Record<string, unknown>,
+    logMsg: string,
+  ): string | undefined {
     const ctl: CtlReshare = {
       attempt: this.#newAttemptId().toString(),
       sid: toHex(this.#o.rng(32)),
-      old_epoch: String(first.epoch),
-      participants: all,
-      threshold: t,
-      dealers: staying,
-      domains: domainIds.map((id) => ({ id, package: toHex(encodeKeyPackage(this.#old.get(id)!.pkg)) })),
+      old_epoch: String(oldEpoch),
+      participants: this.#committee.participants.map((p) => p.id),
+      threshold: this.#committee.threshold,
+      dealers,
+      domains: domainIds.map((id, i) => ({ id, package: toHex(encodeKeyPackage(packages[i]!)) })),
     }
     let domains: AttemptDomain[]
     try {
       domains = this.#reshareAttemptDomains(ctl, this.#o.me)
     } catch (e) {
-      this.#blockReshare((e as Error).message)
-      return
+      return (e as Error).message
     }
-    this.#log.info(
-      {
-        attempt: ctl.attempt,
-        from: ctl.old_epoch,
-        to: String(this.#committee.epoch),
-        domains: domainIds,
-        dealers: staying,
-      },
-      'starting a resharing attempt as leader',
-    )
+    this.#log.info({ attempt: ctl.attempt, domains: domainIds, dealers, ...logFields }, logMsg)
     this.#t
       .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlReshare, payload: enc(ctl) }, { timeoutMs: 3000 })
       .catch(() => undefined)
     this.#runAttempt('reshare', ctl, this.#o.me, domains).catch(() => undefined)
+    return undefined
   }
 
   async #onNeed(e: ReceivedEnvelope): Promise<void> {
@@ -1335,32 +1341,17 @@ export class CommitteeService {
       .filter((id) => this.#keys.has(id))
       .sort((a, b) => a - b)
     if (domainIds.length === 0) return
-    const t = this.#committee.threshold
-    const ctl: CtlReshare = {
-      attempt: this.#newAttemptId().toString(),
-      sid: toHex(this.#o.rng(32)),
-      old_epoch: String(this.#committee.epoch),
-      participants: all,
-      threshold: t,
-      dealers: holders,
-      domains: domainIds.map((id) => ({ id, package: toHex(encodeKeyPackage(this.#keys.get(id)!.pkg)) })),
-    }
-    let domains: AttemptDomain[]
-    try {
-      domains = this.#reshareAttemptDomains(ctl, this.#o.me)
-    } catch (e) {
-      this.#log.warn({ err: (e as Error).message }, 'cannot let the members without a share rejoin')
-      return
-    }
-    this.#log.info(
-      { attempt: ctl.attempt, rejoining: [...this.#needy.keys()], domains: domainIds, dealers: holders },
+    const rejoining = [...this.#needy.keys()]
+    const refused = this.#leadReshare(
+      this.#committee.epoch,
+      holders,
+      domainIds.map((id) => this.#keys.get(id)!.pkg),
+      domainIds,
+      { rejoining },
       'starting a rejoin (a refresh at this epoch) as leader',
     )
-    this.#needy.clear()
-    this.#t
-      .broadcast({ sessionId: CONTROL_SESSION, round: ROUND.ctlReshare, payload: enc(ctl) }, { timeoutMs: 3000 })
-      .catch(() => undefined)
-    this.#runAttempt('reshare', ctl, this.#o.me, domains).catch(() => undefined)
+    if (refused) this.#log.warn({ err: refused }, 'cannot let the members without a share rejoin')
+    else this.#needy.clear()
   }
 
   #blockReshare(reason: string): void {
