@@ -26,6 +26,7 @@ import {
 import { type Config, homePath } from './config.js'
 import { acquireDataDirLock } from './dataDirLock.js'
 import { EvmCommitteeSource } from './evmCommitteeSource.js'
+import { createAppCaller } from './mpcAppCaller.js'
 import { createPlatform } from './platform.js'
 import { type Listening, listen } from './server.js'
 
@@ -129,6 +130,7 @@ export async function startCommittee(cfg: Config, deps: CommitteeDeps): Promise<
         () => follower?.notMember() ?? 'the committee service is restarting',
       )
   const lookup = tokenLookup(cfg)
+  const appCallerOf = createAppCaller({ verifySocket: (s) => peers.verifySocket(s), policy: deps.policy, logger })
   const callerOf = async (req: Request, incoming: IncomingMessage | undefined): Promise<string | undefined> => {
     const auth = req.headers.get('authorization')
     if (auth) {
@@ -137,8 +139,7 @@ export async function startCommittee(cfg: Config, deps: CommitteeDeps): Promise<
     }
     const socket = incoming?.socket as TLSSocket | undefined
     if (m.api_tls === 'ratls' && socket && typeof socket.getPeerX509Certificate === 'function') {
-      const peer = await peers.verifySocket(socket).catch(() => undefined)
-      if (peer) return `app:${toHex(peer.identity.appId)}`
+      return appCallerOf(socket)
     }
     return undefined
   }
