@@ -18,6 +18,10 @@ export const KmsError = defineErrors('KmsError', {
   KMS_BAD_CSR: 400,
   /** SignCert: the requested not_before/not_after is outside what this KMS issues */
   KMS_BAD_VALIDITY: 400,
+  /** Admin.ClearImageCache: a cache key that is neither "", "all" nor hex (dstack: "invalid cache key") */
+  KMS_INVALID_CACHE_KEY: 400,
+  /** the admin listener: no admin token, or a wrong one (dstack's admin authenticator answers 401 to both) */
+  KMS_ADMIN_UNAUTHORIZED: 401,
   /** the authorization policy cannot be evaluated (bad policy file, backend down); details only in the log */
   KMS_POLICY_UNAVAILABLE: 503,
   /** stored or received KMS material does not match its keys (tampered database, bad onboard source) */

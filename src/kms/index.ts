@@ -1,5 +1,6 @@
 // Only for agent/kmsTrust.ts until its owner imports these from crypto/index.js (issue 20, item 9).
 export { k256PublicKey, PREFIX_KMS_ISSUED, recoverMessageSigner } from '../crypto/index.js'
+export { checkAdminToken } from './adminAuth.js'
 export { bootstrapKeys, randomScalar } from './bootstrap.js'
 export { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
 export type { KmsContext, KmsContextOf } from './context.js'
@@ -14,6 +15,7 @@ export type {
   AttestationInfoResponse,
   BootstrapRequest,
   BootstrapResponse,
+  ClearImageCacheRequest,
   GetAppEnvEncryptPubKeyResponse,
   GetAppKeyRequest,
   GetAppKeyResponse,

@@ -1,5 +1,6 @@
 import { AppEnvKeyCache, AppK256Cache } from './appKeyCache.js'
 import { bootstrap } from './bootstrap.js'
+import { clearImageCache } from './clearImageCache.js'
 import type { KmsContext } from './context.js'
 import { KmsError } from './errors.js'
 import { finish } from './finish.js'
@@ -76,6 +77,11 @@ export class KmsService implements KmsContext {
 
   onboardMethods(): RpcMethod[] {
     return [bootstrap(this), onboard(this), getAttestationInfo(this), finish(this)]
+  }
+
+  /** dstack's `Admin` service: only on the admin listener, behind the admin token (not attestation). */
+  adminMethods(): RpcMethod[] {
+    return [clearImageCache()]
   }
 
   mainMethods(): RpcMethod[] {

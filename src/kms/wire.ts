@@ -52,6 +52,14 @@ export const OnboardInput = z.object({
   source_url: z.string().max(2048).default(''),
   domain: z.string().max(1024).default(''),
 })
+/**
+ * `Admin.ClearImageCache` (dstack `ClearImageCacheRequest`): cache keys, not bytes, so plain strings; whether
+ * each is a valid key ("" | "all" | hex) is the handler's check, answered with dstack's own error text.
+ */
+export const ClearImageCacheInput = z.object({
+  image_hash: z.string().max(1024).default(''),
+  config_hash: z.string().max(1024).default(''),
+})
 
 /** Request bodies as a client writes them (every field optional, as serde(default) reads them). */
 export type GetAppKeyRequest = z.input<typeof GetAppKeyInput>
@@ -60,6 +68,7 @@ export type AppIdRequest = z.input<typeof AppIdInput>
 export type SignCertRequest = z.input<typeof SignCertInput>
 export type BootstrapRequest = z.input<typeof BootstrapInput>
 export type OnboardRequest = z.input<typeof OnboardInput>
+export type ClearImageCacheRequest = z.input<typeof ClearImageCacheInput>
 
 /** `KMS.GetAppKey` reply (dstack `AppKeyResponse`); `tproxy_app_id` is the old name of `gateway_app_id`. */
 export interface GetAppKeyResponse {

@@ -99,6 +99,13 @@ export const ConfigSchema = z
           .max(64 * 1024 * 1024),
         site_name: z.string(),
         sign_cert_max_validity_days: z.number().int().min(1).max(36_500),
+        admin: z
+          .object({
+            enabled: z.boolean(),
+            listen: listenAddr,
+            token_file: z.string().min(1),
+          })
+          .strict(),
       })
       .strict(),
     metrics: z.object({ enabled: z.boolean() }).strict(),

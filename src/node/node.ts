@@ -8,6 +8,7 @@ import { PeerVerifier, tlsServerOptions } from '../net/index.js'
 import { createPolicy, type Policy } from '../policy/index.js'
 import { openStore, type Store } from '../store/index.js'
 import type { TeePlatform } from '../tee/index.js'
+import { startAdminListener } from './adminListener.js'
 import { type Config, homePath } from './config.js'
 import { acquireDataDirLock } from './dataDirLock.js'
 import { NodeError } from './errors.js'
@@ -42,6 +43,8 @@ export interface RunningNode {
   onboard?: Listening
   /** resolves when the KMS main service (HTTPS) is up (rejects when `[kms] enabled = false`) */
   main: Promise<Listening>
+  /** dstack's KMS admin API (plain HTTP, admin token), when `[kms.admin] enabled` */
+  admin?: Listening
   /** the validator remote signer, when `[signer] enabled` */
   signer?: RunningSigner
   /** the threshold-signing committee member, when `[mpc] enabled` */
@@ -192,6 +195,27 @@ async function composeNode(
     onboard = await listen(app, cfg.kms.listen)
     logger.info({ url: onboard.url }, 'onboard service listening (plain HTTP until keys exist)')
   }
+  // dstack's admin API (ClearImageCache): its own listener behind the admin token, with or without keys
+  let admin: Listening | undefined
+  if (cfg.kms.enabled && cfg.kms.admin.enabled) {
+    try {
+      admin = await startAdminListener(cfg, {
+        kms,
+        logger: kmsLogger,
+        metrics,
+        simulated: tee.simulated,
+        dev: opts.dev,
+      })
+    } catch (e) {
+      await onboard?.close()
+      await mpc?.close()
+      await signer?.close()
+      await policy.close()
+      store.close()
+      throw e
+    }
+  }
+
   const finished = kms.ready ? Promise.resolve() : new Promise<void>((res) => kms.onFinish(() => res()))
 
   const main = (async () => {
@@ -240,6 +264,7 @@ async function composeNode(
     kms,
     metrics,
     onboard,
+    ...(admin ? { admin } : {}),
     main,
     ...(signer ? { signer } : {}),
     ...(mpc ? { mpc } : {}),
@@ -248,6 +273,7 @@ async function composeNode(
       await mpc?.close()
       await signer?.close()
       if (onboard) await onboard.close()
+      await admin?.close()
       kms.requestFinish()
       const l = await main.catch(() => undefined)
       if (l) await l.close()

@@ -30,6 +30,12 @@ export interface PrpcAppOptions {
    * request's Host header must be a loopback name (DNS rebinding).
    */
   browserGuard?: { listenHost: string }
+  /**
+   * A credential every request must carry (the admin listener's token): checked before any route, /health
+   * included, as dstack's admin authenticator guards its whole listener; throws a CustosError to refuse. A 401
+   * also says which scheme to use (WWW-Authenticate).
+   */
+  authenticate?: (header: (name: string) => string | undefined) => void
 }
 
 type Env = { Bindings: { incoming: IncomingMessage } }
@@ -189,6 +195,19 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
     for (const [k, v] of Object.entries(opts.headers ?? {})) c.header(k, v)
     if (opts.simulated) c.header('X-Custos-Tee', 'simulated')
   })
+  const authenticate = opts.authenticate
+  if (authenticate)
+    app.use('*', async (c, next) => {
+      try {
+        authenticate((name) => c.req.header(name))
+      } catch (e) {
+        const answer = httpErrorOf(e)
+        opts.logger.info({ code: answer.code, status: answer.status }, 'request refused')
+        if (answer.status === 401) c.header('WWW-Authenticate', `Bearer realm="custos ${opts.service}"`)
+        return c.json(jsonErrorBody(answer), answer.status as 401)
+      }
+      await next()
+    })
   const guard = opts.browserGuard
   if (guard)
     app.use('*', async (c, next) => {
@@ -241,7 +260,8 @@ export function createPrpcApp(opts: PrpcAppOptions): Hono<Env> {
     opts.logger.error({ errorId: answer.errorId, code: answer.code, err: e.message }, 'request failed')
     return c.json(jsonErrorBody(answer), answer.status as 500)
   })
-  // The browser guard (onboard, plain HTTP, rarely called) stays on hono alone: only unguarded apps get the fast path.
-  if (!guard) fastPaths.set(app, createPrpcFastPath(core, opts))
+  // The browser guard (onboard, plain HTTP, rarely called) and the credential check (admin) stay on hono alone: the
+  // fast path answers before any middleware, so only apps with neither get it.
+  if (!guard && !authenticate) fastPaths.set(app, createPrpcFastPath(core, opts))
   return app
 }
