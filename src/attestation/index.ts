@@ -79,6 +79,7 @@ export type {
   IssueSimulatedPckInput,
   IssueSimulatedVendorCertInput,
   SgxExtension,
+  SimulatedDcapVerifier,
   SimulatedTcb,
   SimulatedTrustAnchor,
 } from './simulated/index.js'

@@ -13,6 +13,7 @@ import {
   nitroIdentity,
   parseQuote,
   prepareCollateral,
+  type SimulatedDcapVerifier,
   type SimulatedTrustAnchor,
   verifyNitroDocument,
   verifyQuote,
@@ -128,15 +129,15 @@ async function verifyByFormat(
       reportData: q.body.reportData,
       config: '',
     }
-    if (isSimulatedQuote(evidence)) return { identity: await simulated(input, att, seen) }
-    seen(platformOfQuote(evidence))
-    const prepared = prepareCollateral(await needProvider(input)(evidence), undefined, now)
-    const verdict = verifyQuote(evidence, prepared, { now, allowDebug })
+    // A bare simulated quote is judged as a bare real one: the quote's signature chain, collateral and TCB are
+    // verified, but with no event log RTMR3 cannot be replayed (nor, with no vm config, the simulated boot
+    // measurements checked against an os_image_hash), so there is no dstack identity, and the note says so. Nothing
+    // is granted on this verdict; the node's verifier still requires the full attestation before releasing keys.
+    const verdict = isSimulatedQuote(evidence)
+      ? await simulatedVerifier(input, seen).verdict(evidence, { now })
+      : await realVerdict(input, evidence, now, allowDebug, seen)
     if (verdict.platform === 'sgx') return { identity: dcapIdentity(verdict, att) }
-    return {
-      identity: bareTdxIdentity(verdict),
-      note: 'a bare TDX quote carries no event log: the dstack identity (app id, compose hash, mr_aggregated) needs the dstack attestation',
-    }
+    return { identity: bareTdxIdentity(verdict), note: BARE_TDX_NOTE }
   }
   throw new CustosError(
     'ATTESTATION_UNSUPPORTED',
@@ -145,7 +146,28 @@ async function verifyByFormat(
   )
 }
 
+const BARE_TDX_NOTE =
+  'a bare TDX quote carries no event log, so RTMR3 cannot be replayed: the quote and its signature chain are ' +
+  'verified, but the dstack identity (app id, compose hash, os image, mr_aggregated) needs the dstack attestation'
+
+async function realVerdict(
+  input: VerifyEvidenceInput,
+  evidence: Uint8Array,
+  now: number,
+  allowDebug: boolean,
+  seen: (p: string) => void,
+): Promise<DcapVerdict> {
+  seen(platformOfQuote(evidence))
+  const prepared = prepareCollateral(await needProvider(input)(evidence), undefined, now)
+  return verifyQuote(evidence, prepared, { now, allowDebug })
+}
+
 async function simulated(input: VerifyEvidenceInput, att: Attestation, seen: (p: string) => void): Promise<Identity> {
+  return simulatedVerifier(input, seen).verify(att, { now: input.now })
+}
+
+/** Simulated evidence is refused unless the caller names the simulated vendor roots it trusts. */
+function simulatedVerifier(input: VerifyEvidenceInput, seen: (p: string) => void): SimulatedDcapVerifier {
   seen('simulated')
   if (!input.simulatedRoots?.length)
     throw new CustosError(
@@ -153,8 +175,7 @@ async function simulated(input: VerifyEvidenceInput, att: Attestation, seen: (p:
       400,
       'the evidence comes from the INSECURE simulated TEE; pass --simulated-root <simulated-root-ca.pem> to check it',
     )
-  const v = createSimulatedDcapVerifier(input.simulatedRoots, { allowDebug: input.allowDebug ?? false })
-  return v.verify(att, { now: input.now })
+  return createSimulatedDcapVerifier(input.simulatedRoots, { allowDebug: input.allowDebug ?? false })
 }
 
 function needProvider(input: VerifyEvidenceInput): (quote: Uint8Array) => Promise<Collateral | unknown> {
@@ -176,7 +197,7 @@ function platformOfQuote(quote: Uint8Array): string {
 
 function bareTdxIdentity(v: DcapVerdict): Identity {
   return {
-    platform: 'tdx',
+    platform: v.simulated ? 'simulated' : 'tdx',
     tcbStatus: v.tcbStatus,
     advisoryIds: [...v.advisoryIds],
     debug: v.debug,

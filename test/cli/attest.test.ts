@@ -253,6 +253,65 @@ describe('custos attest verify (shared vectors, pinned times)', () => {
     expect(refused.code).toBe(1)
     expect(refused.out).toMatchObject({ platform: 'simulated', error: { code: 'ATTESTATION_SIMULATED_NOT_TRUSTED' } })
   })
+
+  it('a bare simulated quote verifies as a bare real TDX quote does: chain checked, no identity, a note', async () => {
+    const vendor = await createSimulatedVendorInMemory()
+    const machine = await provisionSimulatedMachineInMemory({ vendor })
+    const tee = new SimulatedTee({ machine, workload: { osImageHash: '11'.repeat(32), appCompose: '{"name":"x"}' } })
+    const att = await tee.attest(new Uint8Array(64).fill(1))
+    if (att.quote.type !== 'tdx') throw new Error('the simulated TEE makes TDX-layout quotes')
+    const dir = temp()
+    writeFileSync(join(dir, 'quote.hex'), toHex(att.quote.quote))
+    writeFileSync(join(dir, 'root.pem'), vendor.rootCertPem)
+    const fmspc = toHex(SIMULATED_FMSPC).toUpperCase()
+    mkdirSync(join(dir, 'collateral'))
+    writeFileSync(join(dir, 'collateral', `${fmspc}.json`), JSON.stringify(vendor.collateralFor(fmspc)))
+    const now = String(Math.floor(Date.now() / 1000))
+    const args = ['attest', 'verify', '--quote', join(dir, 'quote.hex'), '--now', now]
+    const sim = await json(...args, '--simulated-root', join(dir, 'root.pem'))
+    expect(sim.code).toBe(0)
+    expect(sim.out).toMatchObject({ ok: true, format: 'dcap-quote', platform: 'simulated', status: 'UpToDate' })
+    expect(sim.out.identity).toMatchObject({ platform: 'simulated', app_id: '', compose_hash: '', os_image_hash: '' })
+    expect(sim.out['note']).toMatch(/no event log, so RTMR3 cannot be replayed/)
+    // the real-quote path says the same
+    const real = await json(
+      'attest',
+      'verify',
+      '--quote',
+      `${V}/dcap/tdx_quote`,
+      '--collateral',
+      `${V}/dcap/tdx_quote_collateral.json`,
+      '--now',
+      '1751624655',
+    )
+    expect(real.out).toMatchObject({ ok: true, platform: 'tdx', note: sim.out['note'] })
+    // the signature chain is still judged: untrusted without a root, refused under another vendor's root
+    expect((await json(...args)).out).toMatchObject({
+      ok: false,
+      error: { code: 'ATTESTATION_SIMULATED_NOT_TRUSTED' },
+    })
+    const other = await createSimulatedVendorInMemory()
+    writeFileSync(join(dir, 'other.pem'), other.rootCertPem)
+    const wrongRoot = await json(...args, '--simulated-root', join(dir, 'other.pem'))
+    expect(wrongRoot.code).toBe(1)
+    expect(wrongRoot.out).toMatchObject({ ok: false, error: { code: 'DCAP_UNTRUSTED_ROOT' } })
+    // a tampered quote fails its signature check (byte 600: report_data, in the signed TD report of a v4 quote)
+    const bad = att.quote.quote.slice()
+    bad[600] = (bad[600] ?? 0) ^ 1
+    writeFileSync(join(dir, 'bad.hex'), toHex(bad))
+    const tampered = await json(
+      'attest',
+      'verify',
+      '--quote',
+      join(dir, 'bad.hex'),
+      '--now',
+      now,
+      '--simulated-root',
+      join(dir, 'root.pem'),
+    )
+    expect(tampered.code).toBe(1)
+    expect(tampered.out).toMatchObject({ ok: false, platform: 'simulated' })
+  })
 })
 
 /** On a real TEE host `custos attest` reports that TEE instead; the no-TEE case is then skipped, not passed. */

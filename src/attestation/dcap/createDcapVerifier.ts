@@ -36,6 +36,12 @@ export interface DcapVerifierOptions {
 /** The DCAP EvidenceVerifier; `verify` also takes the quote already parsed (by `parseDcapQuote`) when known. */
 export interface DcapEvidenceVerifier extends EvidenceVerifier {
   verify(attestation: Attestation, opts: VerifyOptions, parsed?: ParsedQuote): Promise<Identity>
+  /**
+   * The quote alone (signature chain, collateral, TCB, TD attributes), without the dstack envelope: no
+   * report_data, RTMR3 or boot-measurement check, so no Identity. For evidence that is a bare quote
+   * (`custos attest verify`), which carries no event log to replay.
+   */
+  verdict(quote: Uint8Array, opts: VerifyOptions, parsed?: ParsedQuote): Promise<DcapVerdict>
 }
 
 const SIMULATED_REGISTERS: SimulatedRegister[] = ['mrtd', 'rtmr0', 'rtmr1', 'rtmr2']
@@ -143,24 +149,27 @@ export function createDcapVerifier(opts: DcapVerifierOptions): DcapEvidenceVerif
     if (key) prepared.set(key, p)
     return p
   }
+  const verdictOf = async (quote: Uint8Array, vopts: VerifyOptions, parsed?: ParsedQuote): Promise<DcapVerdict> => {
+    if (parsed && (parsed.raw.buffer !== quote.buffer || parsed.raw.byteOffset !== quote.byteOffset))
+      throw new TypeError('parsed is not the parse of this attestation quote')
+    const p = prepare(await opts.collateralProvider(quote, parsed), vopts.now)
+    return verifyQuote(parsed ?? quote, p, {
+      now: vopts.now,
+      allowDebug: opts.allowDebug ?? false,
+      allowServiceTd: opts.allowServiceTd ?? false,
+      simulated,
+      ...(vopts.expectedReportData ? { expectedReportData: vopts.expectedReportData } : {}),
+    })
+  }
   return {
     async verify(att: Attestation, vopts: VerifyOptions, parsed?: ParsedQuote): Promise<Identity> {
       if (att.quote.type !== 'tdx')
         throw new DcapError('DCAP_UNSUPPORTED', 'the DCAP verifier takes Intel quotes only (not Nitro documents)', {
           what: 'quote',
         })
-      const quote = att.quote.quote
-      if (parsed && (parsed.raw.buffer !== quote.buffer || parsed.raw.byteOffset !== quote.byteOffset))
-        throw new TypeError('parsed is not the parse of this attestation quote')
-      const p = prepare(await opts.collateralProvider(quote, parsed), vopts.now)
-      const verdict = verifyQuote(parsed ?? quote, p, {
-        now: vopts.now,
-        allowDebug: opts.allowDebug ?? false,
-        allowServiceTd: opts.allowServiceTd ?? false,
-        simulated,
-        ...(vopts.expectedReportData ? { expectedReportData: vopts.expectedReportData } : {}),
-      })
+      const verdict = await verdictOf(att.quote.quote, vopts, parsed)
       return dcapIdentity(verdict, att, { bootTimeMr: vopts.bootTimeMr ?? false })
     },
+    verdict: verdictOf,
   }
 }

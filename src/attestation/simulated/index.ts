@@ -37,5 +37,5 @@ export {
   simulatedQeIdentity,
   simulatedTcbInfo,
 } from './simulatedCa.js'
-export type { SimulatedTrustAnchor } from './simulatedTrust.js'
+export type { SimulatedDcapVerifier, SimulatedTrustAnchor } from './simulatedTrust.js'
 export { createSimulatedDcapVerifier } from './simulatedTrust.js'

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import type { Collateral } from '../dcap/collateral.js'
 import { createDcapVerifier, type DcapEvidenceVerifier } from '../dcap/createDcapVerifier.js'
 import { DcapError } from '../dcap/errors.js'
-import { parseDcapQuote, pckChainDersOf } from '../dcap/verifyQuote.js'
+import { type DcapVerdict, parseDcapQuote, pckChainDersOf } from '../dcap/verifyQuote.js'
 import type { ParsedQuote } from '../quote/types.js'
-import type { EvidenceVerifier } from '../types.js'
+import type { EvidenceVerifier, VerifyOptions } from '../types.js'
 import { SIMULATED_FMSPC } from './constants.js'
 import { sgxExtensionOfCertificate } from './sgxExtension.js'
 
@@ -39,6 +39,11 @@ function fmspcOfLeaf(leaf: Uint8Array | undefined): string | undefined {
   }
 }
 
+/** The simulated-evidence verifier; `verdict` checks a bare quote (no dstack envelope), as DcapEvidenceVerifier's. */
+export interface SimulatedDcapVerifier extends EvidenceVerifier {
+  verdict(quote: Uint8Array, opts: VerifyOptions): Promise<DcapVerdict>
+}
+
 /**
  * The verifier of simulated evidence: the production DCAP verifier, one instance per trusted simulated root
  * (chosen by the root that ends the quote's PCK chain), each with collateral from its vendor, prepared once per
@@ -49,7 +54,7 @@ function fmspcOfLeaf(leaf: Uint8Array | undefined): string | undefined {
 export function createSimulatedDcapVerifier(
   anchors: readonly SimulatedTrustAnchor[],
   opts: { allowDebug?: boolean } = {},
-): EvidenceVerifier {
+): SimulatedDcapVerifier {
   const byRoot = new Map<string, DcapEvidenceVerifier>()
   // Chain facts by sha256 of the certification data: a known chain is not decoded again.
   const known = new Map<string, ChainFacts>()
@@ -95,21 +100,30 @@ export function createSimulatedDcapVerifier(
       }),
     )
   }
+  /** The verifier of the trusted root that ends the quote's PCK chain, with the parsed quote it was chosen by. */
+  const route = (quote: Uint8Array): { verifier: DcapEvidenceVerifier; q: ParsedQuote } => {
+    const q = parseDcapQuote(quote)
+    const facts = factsOf(q)
+    factsOfQuote.set(q, facts)
+    const verifier = facts.root ? byRoot.get(facts.root) : undefined
+    if (!verifier)
+      throw new DcapError(
+        'DCAP_UNTRUSTED_ROOT',
+        "the simulated quote's certificate chain does not end in a simulated root CA this node trusts; add that vendor's simulated-root-ca.pem to [attestation] simulated_roots",
+        { what: 'PCK certificate chain' },
+      )
+    return { verifier, q }
+  }
   return {
     async verify(att, vopts) {
       if (att.quote.type !== 'tdx')
         throw new DcapError('DCAP_UNSUPPORTED', 'simulated evidence is a TDX-layout quote', { what: 'quote' })
-      const q = parseDcapQuote(att.quote.quote)
-      const facts = factsOf(q)
-      factsOfQuote.set(q, facts)
-      const verifier = facts.root ? byRoot.get(facts.root) : undefined
-      if (!verifier)
-        throw new DcapError(
-          'DCAP_UNTRUSTED_ROOT',
-          "the simulated quote's certificate chain does not end in a simulated root CA this node trusts; add that vendor's simulated-root-ca.pem to [attestation] simulated_roots",
-          { what: 'PCK certificate chain' },
-        )
+      const { verifier, q } = route(att.quote.quote)
       return verifier.verify(att, vopts, q)
+    },
+    async verdict(quote, vopts) {
+      const { verifier, q } = route(quote)
+      return verifier.verdict(quote, vopts, q)
     },
   }
 }
