@@ -2,11 +2,10 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256, sha384 } from '@noble/hashes/sha2.js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier, decodeVersionedAttestation, type EvidenceVerifier } from '../attestation/index.js'
+import { decodeVersionedAttestation, type EvidenceVerifier } from '../attestation/index.js'
 import {
   type CertConfigV2,
   decodeCsrV2,
-  deriveAppK256Key,
   fromHex,
   getGuestKey,
   k256PublicKey,
@@ -15,17 +14,14 @@ import {
   toHex,
   verifySignCertCsr,
 } from '../crypto/index.js'
-import { memoryLogger } from '../log.js'
 import { raTlsReportData } from '../net/index.js'
-import { createSimulatedVendorInMemory, provisionSimulatedMachineInMemory, SimulatedTee } from '../tee/index.js'
+import { SimulatedTee } from '../tee/index.js'
 import type { AgentAppKeys } from './appKeys.js'
 import { AgentError } from './errors.js'
 import { attestationFromQuoteReply } from './eventLog.js'
 import { createGuestApi } from './guestApi.js'
-import type { GuestContext } from './guestContext.js'
+import { now, postJson, ROOT_K256, recordingContexts, type SimulatedGuest, simulatedGuest } from './testKit.js'
 
-const now = () => Math.floor(Date.now() / 1000)
-const ROOT_K256 = new Uint8Array(32).fill(7)
 // dstack guest-agent rpc_service.rs tests: DUMMY_K256_KEY, path "test", purpose "signing" → pinned chain[0]
 const DUMMY_K256_KEY = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b'
 const DUMMY_CHAIN0 =
@@ -33,58 +29,17 @@ const DUMMY_CHAIN0 =
 const APP_COMPOSE = '{"manifest_version":2,"name":"démo-app","runner":"docker-compose"}'
 
 let tee: SimulatedTee
-let machine: ConstructorParameters<typeof SimulatedTee>[0]['machine']
+let machine: SimulatedGuest['machine']
 let verifier: EvidenceVerifier
 let keys: AgentAppKeys
 let appId: Uint8Array
-const log = memoryLogger()
-const signed: Array<{ csr: Uint8Array; sig: Uint8Array }> = []
+const { log, signed, context } = recordingContexts(() => ({ tee, verifier, keys }), APP_COMPOSE)
 
-function context(over: Partial<GuestContext> = {}): GuestContext {
-  return {
-    tee,
-    verifier,
-    now,
-    keys: () => keys,
-    vmConfig: JSON.stringify({ os_image_hash: 'ab'.repeat(32) }),
-    appCompose: APP_COMPOSE,
-    appCert: () => 'demo-chain',
-    signCert: async (csr, sig) => {
-      signed.push({ csr, sig })
-      return ['leaf-pem', 'app-ca-pem', 'root-pem']
-    },
-    logger: log,
-    ...over,
-  }
-}
-
-async function call(method: string, body?: unknown, ctx = context()) {
-  const app = createGuestApi(ctx)
-  const r = await app.request(`/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
-  })
-  const text = await r.text()
-  return { status: r.status, text, json: JSON.parse(text) as Record<string, unknown>, headers: r.headers }
-}
+const call = (method: string, body?: unknown, ctx = context()) => postJson(createGuestApi(ctx), `/${method}`, body)
 
 beforeAll(async () => {
-  const vendor = await createSimulatedVendorInMemory()
-  machine = await provisionSimulatedMachineInMemory({ vendor })
-  tee = new SimulatedTee({ machine, workload: { appCompose: APP_COMPOSE, osImageHash: 'ab'.repeat(32) } })
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
+  ;({ machine, tee, verifier, keys } = await simulatedGuest(APP_COMPOSE))
   appId = tee.workload.appId
-  const app = deriveAppK256Key(ROOT_K256, appId)
-  keys = {
-    diskCryptKey: new SecretBytes(new Uint8Array(32).fill(1)),
-    envCryptKey: new SecretBytes(new Uint8Array(32).fill(2)),
-    k256Key: new SecretBytes(app.key),
-    k256Signature: app.signature,
-    caCertPem: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
-    gatewayAppId: 'any',
-    osImageHash: fromHex('ab'.repeat(32)),
-  }
 })
 
 describe('/GetKey', () => {

@@ -5,63 +5,25 @@
 import { createHash, createPrivateKey, createPublicKey, hkdfSync } from 'node:crypto'
 import { keccak_256, keccak_512 } from '@noble/hashes/sha3.js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier, decodeVersionedAttestation, type EvidenceVerifier } from '../attestation/index.js'
-import {
-  decodeCsrV2,
-  deriveAppK256Key,
-  fromHex,
-  getGuestKey,
-  SecretBytes,
-  toHex,
-  verifySignCertCsr,
-} from '../crypto/index.js'
-import { memoryLogger } from '../log.js'
+import { decodeVersionedAttestation, type EvidenceVerifier } from '../attestation/index.js'
+import { decodeCsrV2, getGuestKey, toHex, verifySignCertCsr } from '../crypto/index.js'
 import { raTlsReportData } from '../net/index.js'
-import { createSimulatedVendorInMemory, provisionSimulatedMachineInMemory, SimulatedTee } from '../tee/index.js'
+import type { SimulatedTee } from '../tee/index.js'
 import { tappdSocketPathFor } from './appAgent.js'
 import type { AgentAppKeys } from './appKeys.js'
 import { attestationFromQuoteReply } from './eventLog.js'
 import { createGuestApi, tappdMethodName } from './guestApi.js'
-import type { GuestContext } from './guestContext.js'
 import { tappdReportData } from './tappdQuote.js'
+import { now, postJson, recordingContexts, simulatedGuest, VM_CONFIG } from './testKit.js'
 
-const now = () => Math.floor(Date.now() / 1000)
 const APP_COMPOSE = '{"manifest_version":2,"name":"tappd-app","runner":"docker-compose"}'
-const VM_CONFIG = JSON.stringify({ os_image_hash: 'ab'.repeat(32) })
-
 let tee: SimulatedTee
 let verifier: EvidenceVerifier
 let keys: AgentAppKeys
-const log = memoryLogger()
-const signed: Array<{ csr: Uint8Array; sig: Uint8Array }> = []
+const { log, signed, context } = recordingContexts(() => ({ tee, verifier, keys }), APP_COMPOSE)
 
-function context(over: Partial<GuestContext> = {}): GuestContext {
-  return {
-    tee,
-    verifier,
-    now,
-    keys: () => keys,
-    vmConfig: VM_CONFIG,
-    appCompose: APP_COMPOSE,
-    appCert: () => 'demo-chain',
-    signCert: async (csr, sig) => {
-      signed.push({ csr, sig })
-      return ['leaf-pem', 'app-ca-pem', 'root-pem']
-    },
-    logger: log,
-    ...over,
-  }
-}
-
-async function tappd(method: string, body?: unknown, ctx = context()) {
-  const r = await createGuestApi(ctx, { tappd: true }).request(`/prpc/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
-  })
-  const text = await r.text()
-  return { status: r.status, json: JSON.parse(text) as Record<string, unknown> }
-}
+const tappd = (method: string, body?: unknown, ctx = context()) =>
+  postJson(createGuestApi(ctx, { tappd: true }), `/prpc/${method}`, body)
 
 /** dstack `to_report_data_with_hash` written out: hash(tag ‖ ":" ‖ content), zero-padded to 64 bytes. */
 function expectedReportData(hash: (b: Uint8Array) => Uint8Array, tag: string, content: Uint8Array): Uint8Array {
@@ -72,20 +34,7 @@ function expectedReportData(hash: (b: Uint8Array) => Uint8Array, tag: string, co
 const nodeHash = (alg: string) => (b: Uint8Array) => new Uint8Array(createHash(alg).update(b).digest())
 
 beforeAll(async () => {
-  const vendor = await createSimulatedVendorInMemory()
-  const machine = await provisionSimulatedMachineInMemory({ vendor })
-  tee = new SimulatedTee({ machine, workload: { appCompose: APP_COMPOSE, osImageHash: 'ab'.repeat(32) } })
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
-  const app = deriveAppK256Key(new Uint8Array(32).fill(7), tee.workload.appId)
-  keys = {
-    diskCryptKey: new SecretBytes(new Uint8Array(32).fill(1)),
-    envCryptKey: new SecretBytes(new Uint8Array(32).fill(2)),
-    k256Key: new SecretBytes(app.key),
-    k256Signature: app.signature,
-    caCertPem: '',
-    gatewayAppId: 'any',
-    osImageHash: fromHex('ab'.repeat(32)),
-  }
+  ;({ tee, verifier, keys } = await simulatedGuest(APP_COMPOSE, ''))
 })
 
 describe('tappdReportData (dstack QuoteContentType::to_report_data_with_hash)', () => {

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   assertP256Scalar,
-  type CertConfigV2,
   deriveKey,
   KmsCryptoError,
   p256Pkcs8Pem,
@@ -18,7 +17,7 @@ import { AgentError } from './errors.js'
 import { handleGetKey } from './getKey.js'
 import type { GuestContext } from './guestContext.js'
 import { DeriveKeyArgs, parseArgs } from './guestInput.js'
-import { certifyKey, type GetTlsKeyReply } from './tlsKey.js'
+import { certConfigFromArgs, certifyKey, type GetTlsKeyReply } from './tlsKey.js'
 
 export interface DeriveK256KeyReply {
   /** 32 bytes hex (the GetKey key) */
@@ -62,14 +61,7 @@ export async function handleDeriveKey(ctx: GuestContext, input: unknown): Promis
   const scalar = tappdDerivedScalar(ctx.keys().k256Key.expose(), a.path, a.random_seed)
   try {
     const keyPem = p256Pkcs8Pem(scalar)
-    const config: CertConfigV2 = {
-      subject: a.subject,
-      subjectAltNames: a.alt_names,
-      usageServerAuth: a.usage_server_auth,
-      usageClientAuth: a.usage_client_auth,
-      extQuote: a.usage_ra_tls,
-      extAppInfo: false,
-    }
+    const config = certConfigFromArgs(a, false)
     const chain = await certifyKey(ctx, config, { keyPem, spki: p256SpkiDer(p256PublicKey(scalar)) })
     return { key: keyPem, certificate_chain: chain }
   } finally {

@@ -59,18 +59,34 @@ export async function issueCertificate(
   return { keyPem, chain: await certifyKey(ctx, config, { keyPem, spki }) }
 }
 
+/** The certificate request fields GetTlsKey and Tappd DeriveKey share (no validity: SignCert's default). */
+export interface CertRequestArgs {
+  subject: string
+  alt_names: string[]
+  usage_server_auth: boolean
+  usage_client_auth: boolean
+  usage_ra_tls: boolean
+}
+
+/** The SignCert `CertConfigV2` for a guest's certificate request (`usage_ra_tls` → the evidence extension). */
+export function certConfigFromArgs(a: CertRequestArgs, extAppInfo: boolean): CertConfigV2 {
+  return {
+    subject: a.subject,
+    subjectAltNames: a.alt_names,
+    usageServerAuth: a.usage_server_auth,
+    usageClientAuth: a.usage_client_auth,
+    extQuote: a.usage_ra_tls,
+    extAppInfo,
+  }
+}
+
 /** `/GetTlsKey`: random P-256 key + a KMS-issued certificate chain (subject, SANs, EKUs, RA-TLS ext on request). */
 export async function handleGetTlsKey(ctx: GuestContext, input: unknown): Promise<GetTlsKeyReply> {
   const a = parseArgs(GetTlsKeyArgs, input)
   if (a.not_before !== undefined && a.not_after !== undefined && a.not_before >= a.not_after)
     throw new AgentError('AGENT_BAD_INPUT', 'not_before must be earlier than not_after')
   const config: CertConfigV2 = {
-    subject: a.subject,
-    subjectAltNames: a.alt_names,
-    usageServerAuth: a.usage_server_auth,
-    usageClientAuth: a.usage_client_auth,
-    extQuote: a.usage_ra_tls,
-    extAppInfo: a.with_app_info,
+    ...certConfigFromArgs(a, a.with_app_info),
     ...(a.not_before !== undefined ? { notBefore: BigInt(a.not_before) } : {}),
     ...(a.not_after !== undefined ? { notAfter: BigInt(a.not_after) } : {}),
   }

@@ -2,84 +2,43 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier, type EvidenceVerifier } from '../attestation/index.js'
-import { deriveAppK256Key, fromHex, SecretBytes, toHex } from '../crypto/index.js'
+import type { EvidenceVerifier } from '../attestation/index.js'
+import { fromHex, toHex } from '../crypto/index.js'
 import { memoryLogger } from '../log.js'
-import { createSimulatedVendorInMemory, provisionSimulatedMachineInMemory, SimulatedTee } from '../tee/index.js'
+import type { SimulatedTee } from '../tee/index.js'
 import type { AgentAppKeys } from './appKeys.js'
 import { attestationFromQuoteReply } from './eventLog.js'
 import { createGuestApi, GUEST_API_VERSION, GUEST_METHODS, TAPPD_METHODS } from './guestApi.js'
 import type { GuestContext } from './guestContext.js'
 import { assertSimulatorPortAllowed } from './simulatorPort.js'
+import { APP_INFO_KEYS, guestContext, now, postJson, simulatedGuest, VM_CONFIG } from './testKit.js'
 import { createWorkerApi, publicTcbInfo, WORKER_METHODS } from './workerApi.js'
 
-const now = () => Math.floor(Date.now() / 1000)
 const APP_COMPOSE = '{"manifest_version":2,"name":"worker-app","runner":"docker-compose"}'
-const VM_CONFIG = JSON.stringify({ os_image_hash: 'ab'.repeat(32) })
 
 let tee: SimulatedTee
 let verifier: EvidenceVerifier
 let keys: AgentAppKeys
 
-function context(over: Partial<GuestContext> = {}): GuestContext {
-  return {
-    tee,
-    verifier,
-    now,
-    keys: () => keys,
-    vmConfig: VM_CONFIG,
-    appCompose: APP_COMPOSE,
-    appCert: () => 'demo-chain',
-    signCert: async () => {
-      throw new Error('the Worker API never asks the KMS for certificates')
+const context = (over: Partial<GuestContext> = {}): GuestContext =>
+  guestContext(
+    { tee, verifier, keys },
+    {
+      appCompose: APP_COMPOSE,
+      signCert: async () => {
+        throw new Error('the Worker API never asks the KMS for certificates')
+      },
+      logger: memoryLogger(),
     },
-    logger: memoryLogger(),
-    ...over,
-  }
-}
+    over,
+  )
 
-async function worker(path: string, body?: unknown, ctx = context()) {
-  const r = await createWorkerApi(ctx).request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? '' : JSON.stringify(body),
-  })
-  const text = await r.text()
-  return { status: r.status, text, json: JSON.parse(text) as Record<string, unknown>, headers: r.headers }
-}
+// every body sent here is an object (JSON) or none
+const worker = (path: string, body?: object, ctx = context()) => postJson(createWorkerApi(ctx), path, body)
 
 beforeAll(async () => {
-  const vendor = await createSimulatedVendorInMemory()
-  const machine = await provisionSimulatedMachineInMemory({ vendor })
-  tee = new SimulatedTee({ machine, workload: { appCompose: APP_COMPOSE, osImageHash: 'ab'.repeat(32) } })
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: [vendor] })
-  const app = deriveAppK256Key(new Uint8Array(32).fill(7), tee.workload.appId)
-  keys = {
-    diskCryptKey: new SecretBytes(new Uint8Array(32).fill(1)),
-    envCryptKey: new SecretBytes(new Uint8Array(32).fill(2)),
-    k256Key: new SecretBytes(app.key),
-    k256Signature: app.signature,
-    caCertPem: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
-    gatewayAppId: 'any',
-    osImageHash: fromHex('ab'.repeat(32)),
-  }
+  ;({ tee, verifier, keys } = await simulatedGuest(APP_COMPOSE))
 })
-
-const INFO_KEYS = [
-  'app_cert',
-  'app_id',
-  'app_name',
-  'cloud_product',
-  'cloud_vendor',
-  'compose_hash',
-  'device_id',
-  'instance_id',
-  'key_provider_info',
-  'mr_aggregated',
-  'os_image_hash',
-  'tcb_info',
-  'vm_config',
-]
 const QUOTE_KEYS = ['attestation', 'event_log', 'quote', 'report_data', 'vm_config']
 
 describe('Worker.Info / Worker.Version', () => {
@@ -88,7 +47,7 @@ describe('Worker.Info / Worker.Version', () => {
     for (const path of ['/prpc/Worker.Info', '/prpc/Info', '/prpc/Worker.Worker.Info']) {
       const r = await worker(path)
       expect(r.status).toBe(200)
-      expect(Object.keys(r.json).sort()).toEqual(INFO_KEYS)
+      expect(Object.keys(r.json).sort()).toEqual(APP_INFO_KEYS)
       expect(r.json).toEqual(internal)
       expect(r.headers.get('x-app-version')).toBe(`v${GUEST_API_VERSION} (custos)`)
     }

@@ -5,26 +5,18 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Address, Hex } from 'viem'
+import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { committeeContract, confirmTx } from '../chain/index.js'
-import {
-  type CommitteeMemberInput,
-  DEV_PRIVATE_KEYS,
-  deployContract,
-  type LocalCustos,
-  type LocalEvmHttp,
-  serveLocalEvmHttp,
-  startLocalCustos,
-} from '../devchain/index.js'
+import { type CommitteeChain, closeCommitteeChain, deployCommitteeChain } from '../../test/support/committeeChain.js'
+import { type CommitteeMemberInput, DEV_PRIVATE_KEYS, type LocalCustos, startLocalCustos } from '../devchain/index.js'
 import { memoryLogger } from '../log.js'
 import type { CommitteeState } from '../policy/index.js'
 import { readAccountKeyFile } from './accountKeyFile.js'
 import { decideVote, EvmCommitteeSource, type PendingVote } from './evmCommitteeSource.js'
 
 let lc: LocalCustos
-let rpc: LocalEvmHttp
-let address: Address
+/** CustosCommittee(members 1..3, t = 2) on lc's EVM, served over HTTP */
+let chain: CommitteeChain
 const dir = mkdtempSync(join(tmpdir(), 'custos-evm-source-'))
 const ACCOUNTS = [1, 2, 3]
 const member = (i: number): CommitteeMemberInput => ({
@@ -32,8 +24,8 @@ const member = (i: number): CommitteeMemberInput => ({
   signingPubkey: `0x${(0xa0 + i).toString(16).repeat(32)}` as Hex,
   url: `https://127.0.0.1:${7100 + i}`,
 })
-const as = (i: number) => committeeContract({ public: lc.evm.publicClient, wallet: lc.evm.wallets[i]! }, address)
-const send = (p: Promise<Hex>) => confirmTx(lc.evm.publicClient, p)
+const as = (i: number) => chain.as(i)
+const send = (p: Promise<Hex>) => chain.send(p)
 const PK0 = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
 const PK1 = Uint8Array.from({ length: 33 }, (_, i) => (i === 0 ? 2 : i))
 
@@ -49,12 +41,10 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_0
 
 beforeAll(async () => {
   lc = await startLocalCustos()
-  rpc = await serveLocalEvmHttp(lc.evm)
-  address = await deployContract(lc.evm.wallets[0]!, lc.artifacts.CustosCommittee, [ACCOUNTS.map(member), 2, []])
+  chain = await deployCommitteeChain(lc, ACCOUNTS.map(member), 2)
 }, 60_000)
 afterAll(async () => {
-  await rpc?.close()
-  await lc?.close()
+  await closeCommitteeChain(chain, lc)
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -152,9 +142,9 @@ describe('EvmCommitteeSource on the real contract', () => {
   it('opens (chain id, deployed contract) and reads the committee as this account', async () => {
     for (const [k, i] of ACCOUNTS.entries()) {
       const src = await EvmCommitteeSource.open({
-        rpcUrl: rpc.url,
+        rpcUrl: chain.rpc.url,
         chainId: 31337,
-        address,
+        address: chain.address,
         accountKey: DEV_PRIVATE_KEYS[i]!,
         pollIntervalMs: 100,
         logger: logs[k]!,
@@ -168,9 +158,9 @@ describe('EvmCommitteeSource on the real contract', () => {
     }
     await expect(
       EvmCommitteeSource.open({
-        rpcUrl: rpc.url,
+        rpcUrl: chain.rpc.url,
         chainId: 1,
-        address,
+        address: chain.address,
         accountKey: DEV_PRIVATE_KEYS[1]!,
         pollIntervalMs: 100,
         logger: memoryLogger(),

@@ -4,11 +4,10 @@
  * keys it chose, is refused by every form of trust: root CA pin, k256 pin, `kms` policy. Without any trust
  * configured the agent does not start (no trust on first use). The KMS the keys came from is measured.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,38 +16,33 @@ import { deriveAppK256Key, toHex } from '../../src/crypto/index.js'
 import { createAttestedCert, createRootCaCert, type GetAppKeyResponse, randomScalar } from '../../src/kms/index.js'
 import { nullLogger } from '../../src/log.js'
 import { tlsServerOptions } from '../../src/net/index.js'
-import {
-  type Config,
-  callKmsAsWorkload,
-  type Devnet,
-  kmsTrustFor,
-  loadConfig,
-  startDevnet,
-} from '../../src/node/index.js'
+import { type Config, callKmsAsWorkload, kmsTrustFor, loadConfig } from '../../src/node/index.js'
 import { createPlatform, identityOf, verifierFor } from '../../src/node/platform.js'
+import { type DemoDevnet, startDemoDevnet, stopDemoDevnet } from '../support/agentDevnet.js'
 
-let home: string
-let net: Devnet
-let appToml: string
+/** a 1-node devnet (no agent of its own) */
+let dn: DemoDevnet
 let fake: { server: Server; url: string }
 
 /** The demo app's config with `[agent]` replaced (the devnet writes real pins; tests pick which to keep). */
 function appConfig(agent: Partial<Config['agent']>, over: Record<string, unknown> = {}): Config {
-  return loadConfig(net.demoApp.home, appToml, {
+  return loadConfig(dn.net.demoApp.home, dn.appToml, {
     ...over,
     agent: { kms_root_ca_pubkeys: [], kms_k256_pubkeys: [], kms_policy: false, ...agent },
   })
 }
 
-const real = () => loadConfig(net.demoApp.home, appToml).agent
+const real = () => loadConfig(dn.net.demoApp.home, dn.appToml).agent
 
 /**
  * Another attested workload (same simulated vendor, its own compose) posing as a KMS: RA-TLS certificate
  * with usage kms:rpc issued by a CA of its own, GetAppKey answered with keys derived from its own root.
  */
 async function startFakeKms(): Promise<{ server: Server; url: string }> {
-  writeFileSync(resolve(home, 'evil-compose.json'), '{"manifest_version":2,"name":"evil-kms"}\n')
-  const evilCfg = loadConfig(net.demoApp.home, appToml, { tee: { simulated: { app_compose: '../evil-compose.json' } } })
+  writeFileSync(resolve(dn.home, 'evil-compose.json'), '{"manifest_version":2,"name":"evil-kms"}\n')
+  const evilCfg = loadConfig(dn.net.demoApp.home, dn.appToml, {
+    tee: { simulated: { app_compose: '../evil-compose.json' } },
+  })
   const evilTee = await createPlatform(evilCfg)
   const now = Math.floor(Date.now() / 1000)
   const rootCaKey = randomScalar(p256.Point.Fn.ORDER)
@@ -102,22 +96,19 @@ async function agentWith(cfg: Config, kmsUrl: string, trust: KmsTrust = kmsTrust
 }
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'custos-kms-trust-'))
-  net = await startDevnet({ home, nodes: 1, basePort: 0, agent: false, logger: nullLogger })
-  appToml = readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8')
+  dn = await startDemoDevnet('custos-kms-trust-', { agent: false })
   fake = await startFakeKms()
 }, 120_000)
 
 afterAll(async () => {
   fake?.server.close()
-  await net?.close()
-  if (home) rmSync(home, { recursive: true, force: true })
+  await stopDemoDevnet(dn)
 })
 
 describe('the devnet demo app pins its KMS', () => {
   it('its config names node 1 root CA key, root k256 key and the kms policy', () => {
     const a = real()
-    const info = net.nodes[0]!.kms.material().bootstrapInfo!
+    const info = dn.net.nodes[0]!.kms.material().bootstrapInfo!
     expect(a.kms_root_ca_pubkeys).toEqual([info.ca_pubkey])
     expect(a.kms_k256_pubkeys).toEqual([info.k256_pubkey])
     expect(a.kms_policy).toBe(true)
@@ -159,23 +150,23 @@ describe('a fake KMS (another attested workload with a kms:rpc certificate)', ()
     })
 
     it(`does not stop the real KMS from serving the app with the same ${name}`, async () => {
-      const a = await agentWith(appConfig(agent()), net.urls[0]!)
+      const a = await agentWith(appConfig(agent()), dn.net.urls[0]!)
       expect(a.ready).toBe(true)
       await a.stop()
     })
   }
 
   it('with no trust configured the agent does not start at all (no trust on first use)', async () => {
-    await expect(agentWith(appConfig({}), net.urls[0]!)).rejects.toMatchObject({ code: 'AGENT_KMS_TRUST_UNSET' })
+    await expect(agentWith(appConfig({}), dn.net.urls[0]!)).rejects.toMatchObject({ code: 'AGENT_KMS_TRUST_UNSET' })
     await expect(
-      callKmsAsWorkload({ config: appConfig({}), kmsUrl: net.urls[0]!, method: 'GetMeta' }),
+      callKmsAsWorkload({ config: appConfig({}), kmsUrl: dn.net.urls[0]!, method: 'GetMeta' }),
     ).rejects.toMatchObject({ code: 'AGENT_KMS_TRUST_UNSET' })
   })
 
   it("an app compose key_provider_id pins the KMS (it is measured in the app's compose hash)", async () => {
-    const compose = JSON.parse(readFileSync(resolve(home, 'demo-app-compose.json'), 'utf8'))
+    const compose = JSON.parse(readFileSync(resolve(dn.home, 'demo-app-compose.json'), 'utf8'))
     compose.key_provider_id = real().kms_root_ca_pubkeys[0]
-    writeFileSync(resolve(home, 'pinned-app-compose.json'), JSON.stringify(compose))
+    writeFileSync(resolve(dn.home, 'pinned-app-compose.json'), JSON.stringify(compose))
     const cfg = appConfig({}, { tee: { simulated: { app_compose: '../pinned-app-compose.json' } } })
     const trust = kmsTrustFor(cfg)
     expect(trust.rootCaPublicKeys.map(toHex)).toEqual([compose.key_provider_id])
@@ -185,7 +176,7 @@ describe('a fake KMS (another attested workload with a kms:rpc certificate)', ()
 
 describe('the KMS an app trusts is measured', () => {
   it('the agent records key-provider {"name":"kms","id":<root CA SPKI>} and Info reports it', async () => {
-    const a = await agentWith(loadConfig(net.demoApp.home, appToml), net.urls[0]!)
+    const a = await agentWith(loadConfig(dn.net.demoApp.home, dn.appToml), dn.net.urls[0]!)
     try {
       const info = (await (await a.app.request('/Info', { method: 'POST', body: '{}' })).json()) as {
         key_provider_info: string

@@ -4,69 +4,33 @@
  * info (identity), TLS keys (chain to the KMS root CA).
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AppAgent, attestationFromQuoteReply, startAppAgent } from '../../src/agent/index.js'
-import { createVerifier, type EvidenceVerifier } from '../../src/attestation/index.js'
+import { attestationFromQuoteReply, startAppAgent } from '../../src/agent/index.js'
+import { createVerifier } from '../../src/attestation/index.js'
 import { fromHex, getGuestKey, guestPublicKey, recoverGuestKeyChain, toHex } from '../../src/crypto/index.js'
 import { memoryLogger, nullLogger } from '../../src/log.js'
 import { readRaTlsCertificate } from '../../src/net/index.js'
-import {
-  type Config,
-  callKmsAsWorkload,
-  type Devnet,
-  kmsTrustFor,
-  loadConfig,
-  startDevnet,
-} from '../../src/node/index.js'
-import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
+import { kmsTrustFor, loadConfig } from '../../src/node/index.js'
+import { createPlatform } from '../../src/node/platform.js'
 import { DstackClient, getComposeHash } from '../clients/dstack-sdk/index.js'
+import { type SdkAgent, startSdkAgent, stopDemoDevnet } from '../support/agentDevnet.js'
 import { rawRequest } from '../support/http.js'
 
-let home: string
-let net: Devnet
-let appCfg: Config
-let verifier: EvidenceVerifier
-let agent: AppAgent
-let meta: { k256_pubkey: string; ca_cert: string }
-let appKey: { k256_key: string; k256_signature: string }
+/** the devnet (with its own demo agent), our agent, and the app's keys fetched independently (byte references) */
+let s: SdkAgent
 const agentLog = memoryLogger()
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'custos-agent-sdk-'))
-  net = await startDevnet({ home, nodes: 1, basePort: 0, logger: nullLogger })
-  appCfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
-  const tee = await createPlatform(appCfg)
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(appCfg) })
-  agent = await startAppAgent({
-    tee,
-    kmsUrl: net.urls[0]!,
-    kmsTrust: kmsTrustFor(appCfg),
-    verifier,
-    socketPath: join(home, 'dstack.sock'),
-    port: 0,
-    // the SDK over HTTP is the simulator use (DSTACK_SIMULATOR_ENDPOINT=http://…): the full API on the port
-    internalApiOnPort: true,
-    appCompose: readFileSync(resolve(home, 'demo-app-compose.json'), 'utf8'),
-    logger: agentLog,
-  })
-  meta = (await rawRequest(`${net.urls[0]}/prpc/GetMeta?json`, { method: 'GET' })).json() as typeof meta
-  // the same app's keys fetched independently (reference for byte compatibility)
-  const r = await callKmsAsWorkload({ config: appCfg, kmsUrl: net.urls[0]!, method: 'GetAppKey', body: {}, tee })
-  appKey = r.body as typeof appKey
+  s = await startSdkAgent('custos-agent-sdk-', { logger: agentLog })
 }, 120_000)
 
-afterAll(async () => {
-  await agent?.stop()
-  await net?.close()
-  if (home) rmSync(home, { recursive: true, force: true })
-})
+afterAll(() => stopDemoDevnet(s, s?.agent))
 
 const endpoints = () => [
-  ['unix socket', agent.endpoints.socketPath!],
-  ['HTTP port', agent.endpoints.httpUrl!],
+  ['unix socket', s.agent.endpoints.socketPath!],
+  ['HTTP port', s.agent.endpoints.httpUrl!],
 ]
 
 describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (kind) => {
@@ -78,20 +42,20 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
       expect(r.key).toHaveLength(32)
       expect(r.signature_chain).toHaveLength(2)
       const ref = getGuestKey({
-        appK256Key: fromHex(appKey.k256_key),
-        k256Signature: fromHex(appKey.k256_signature),
+        appK256Key: fromHex(s.appKey.k256_key),
+        k256Signature: fromHex(s.appKey.k256_signature),
         path: 'wallet/eth',
         purpose: 'ethereum',
         algorithm,
       })
       expect(toHex(r.key)).toBe(toHex(ref.key))
       const walked = recoverGuestKeyChain({
-        appId: fromHex(net.demoApp.appId),
+        appId: fromHex(s.net.demoApp.appId),
         purpose: 'ethereum',
         publicKey: guestPublicKey(r.key, algorithm),
         signatureChain: r.signature_chain,
       })
-      expect(toHex(walked.rootPubkey)).toBe(meta.k256_pubkey)
+      expect(toHex(walked.rootPubkey)).toBe(s.meta.k256_pubkey)
     }
   })
 
@@ -101,11 +65,11 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
     const padded = new Uint8Array(64)
     padded.set(asked)
     expect(q.report_data).toBe(toHex(padded))
-    const id = await verifier.verify(attestationFromQuoteReply(q), {
+    const id = await s.verifier.verify(attestationFromQuoteReply(q), {
       now: Math.floor(Date.now() / 1000),
       expectedReportData: padded,
     })
-    expect(toHex(id.appId)).toBe(net.demoApp.appId)
+    expect(toHex(id.appId)).toBe(s.net.demoApp.appId)
     expect(q.replayRtmrs()[3]).toBe(toHex(id.measurements.rtmr![3]))
   })
 
@@ -114,7 +78,7 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
     const name = `custos-test-${kind.replace(/\W/g, '-')}`
     await client().emitEvent(name, 'payload of the event')
     const q = await client().getQuote(new Uint8Array(0))
-    const id = await verifier.verify(attestationFromQuoteReply(q), { now: Math.floor(Date.now() / 1000) })
+    const id = await s.verifier.verify(attestationFromQuoteReply(q), { now: Math.floor(Date.now() / 1000) })
     // the verified RTMR3 is the replay of the log, and the log gained our event (last entry)
     expect(q.replayRtmrs()[3]).toBe(toHex(id.measurements.rtmr![3]))
     expect(q.replayRtmrs()[3]).not.toBe(before.replayRtmrs()[3])
@@ -127,9 +91,9 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
     const info = await client().info()
     expect(info.tcb_info.rtmr3).toBe(q.replayRtmrs()[3])
     // the identity (app id, compose hash) is unchanged by app events
-    expect(toHex(id.appId)).toBe(net.demoApp.appId)
+    expect(toHex(id.appId)).toBe(s.net.demoApp.appId)
     // the SDK swallows a 404; our refusals are 4xx with a reason the raw API shows
-    const bad = await rawRequest(`${agent.endpoints.httpUrl}/EmitEvent`, {
+    const bad = await rawRequest(`${s.agent.endpoints.httpUrl}/EmitEvent`, {
       method: 'POST',
       body: JSON.stringify({ event: '', payload: '' }),
       headers: { 'content-type': 'application/json' },
@@ -140,12 +104,12 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
 
   it('info: app_id / compose_hash of the attested identity, tcb_info parsed', async () => {
     const info = await client().info()
-    expect(info.app_id).toBe(net.demoApp.appId)
-    expect(info.compose_hash).toBe(net.demoApp.composeHash)
+    expect(info.app_id).toBe(s.net.demoApp.appId)
+    expect(info.compose_hash).toBe(s.net.demoApp.composeHash)
     // the SDK's own compose-hash function reproduces the measured hash from the reported compose
     expect(getComposeHash(JSON.parse(info.tcb_info.app_compose))).toBe(info.compose_hash)
     expect(info.app_name).toBe('demo-app')
-    expect(info.tcb_info.compose_hash).toBe(net.demoApp.composeHash)
+    expect(info.tcb_info.compose_hash).toBe(s.net.demoApp.composeHash)
     expect(info.tcb_info.rtmr3).toMatch(/^[0-9a-f]{96}$/)
     expect(info.app_cert).toContain('BEGIN CERTIFICATE')
   })
@@ -160,11 +124,11 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
     const [leaf, appCa, root] = r.certificate_chain.map((p) => new X509Certificate(p))
     expect(leaf!.verify(appCa!.publicKey)).toBe(true)
     expect(appCa!.verify(root!.publicKey)).toBe(true)
-    expect(r.certificate_chain[2]).toBe(meta.ca_cert)
+    expect(r.certificate_chain[2]).toBe(s.meta.ca_cert)
     expect(leaf!.subject).toContain('CN=demo.app.example')
     expect(leaf!.checkPrivateKey(createPrivateKey(r.key))).toBe(true)
     const ra = readRaTlsCertificate(new Uint8Array(leaf!.raw))
-    expect(toHex(ra.appId!)).toBe(net.demoApp.appId)
+    expect(toHex(ra.appId!)).toBe(s.net.demoApp.appId)
     expect(ra.attestation?.length ?? 0).toBeGreaterThan(0)
     expect(r.asUint8Array().length).toBeGreaterThan(100)
   })
@@ -173,18 +137,18 @@ describe.each(['unix socket', 'HTTP port'])('@phala/dstack-sdk over the %s', (ki
 describe('agent endpoints and start-up', () => {
   it('the SDK finds the agent through DSTACK_SIMULATOR_ENDPOINT', async () => {
     const prev = process.env.DSTACK_SIMULATOR_ENDPOINT
-    process.env.DSTACK_SIMULATOR_ENDPOINT = agent.endpoints.socketPath
+    process.env.DSTACK_SIMULATOR_ENDPOINT = s.agent.endpoints.socketPath
     try {
       const client = new DstackClient()
       const r = await client.getKey('env/path', 'p')
       const walked = recoverGuestKeyChain({
-        appId: fromHex(net.demoApp.appId),
+        appId: fromHex(s.net.demoApp.appId),
         purpose: 'p',
         publicKey: guestPublicKey(r.key, 'secp256k1'),
         signatureChain: r.signature_chain,
       })
-      expect(toHex(walked.rootPubkey)).toBe(meta.k256_pubkey)
-      expect((await client.info()).app_id).toBe(net.demoApp.appId)
+      expect(toHex(walked.rootPubkey)).toBe(s.meta.k256_pubkey)
+      expect((await client.info()).app_id).toBe(s.net.demoApp.appId)
     } finally {
       if (prev === undefined) delete process.env.DSTACK_SIMULATOR_ENDPOINT
       else process.env.DSTACK_SIMULATOR_ENDPOINT = prev
@@ -192,17 +156,17 @@ describe('agent endpoints and start-up', () => {
   })
 
   it('an app the KMS policy does not know cannot start an agent', async () => {
-    writeFileSync(resolve(home, 'stranger-compose.json'), '{"name":"stranger"}\n')
-    const cfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'), {
+    writeFileSync(resolve(s.home, 'stranger-compose.json'), '{"name":"stranger"}\n')
+    const cfg = loadConfig(s.net.demoApp.home, readFileSync(resolve(s.net.demoApp.home, 'custos.toml'), 'utf8'), {
       tee: { simulated: { app_compose: '../stranger-compose.json' } },
     })
     await expect(
       startAppAgent({
         tee: await createPlatform(cfg),
-        kmsUrl: net.urls[0]!,
+        kmsUrl: s.net.urls[0]!,
         kmsTrust: kmsTrustFor(cfg),
-        verifier,
-        socketPath: join(home, 'stranger.sock'),
+        verifier: s.verifier,
+        socketPath: join(s.home, 'stranger.sock'),
         logger: nullLogger,
       }),
     ).rejects.toMatchObject({ code: 'AGENT_KMS_REFUSED', meta: { kmsCode: 'KMS_APP_NOT_ALLOWED' } })
@@ -211,9 +175,9 @@ describe('agent endpoints and start-up', () => {
   it('the agent refuses a KMS whose evidence it does not trust', async () => {
     await expect(
       startAppAgent({
-        tee: await createPlatform(appCfg),
-        kmsUrl: net.urls[0]!,
-        kmsTrust: kmsTrustFor(appCfg),
+        tee: await createPlatform(s.appCfg),
+        kmsUrl: s.net.urls[0]!,
+        kmsTrust: kmsTrustFor(s.appCfg),
         verifier: createVerifier({ trustSimulated: false, simulatedRoots: [] }),
         port: 0,
         logger: nullLogger,
@@ -224,6 +188,6 @@ describe('agent endpoints and start-up', () => {
   it('app keys never reach the agent log', () => {
     const text = JSON.stringify(agentLog.entries)
     expect(agentLog.entries.length).toBeGreaterThan(0)
-    expect(text).not.toContain(appKey.k256_key)
+    expect(text).not.toContain(s.appKey.k256_key)
   })
 })

@@ -6,64 +6,24 @@
  * does not wrap, are called raw.
  */
 import { createHash, createPrivateKey, hkdfSync, X509Certificate } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AppAgent, attestationFromQuoteReply, startAppAgent } from '../../src/agent/index.js'
-import { createVerifier, type EvidenceVerifier } from '../../src/attestation/index.js'
+import { attestationFromQuoteReply } from '../../src/agent/index.js'
 import { fromHex, guestPublicKey, recoverGuestKeyChain, toHex } from '../../src/crypto/index.js'
 import { nullLogger } from '../../src/log.js'
-import {
-  type Config,
-  callKmsAsWorkload,
-  type Devnet,
-  kmsTrustFor,
-  loadConfig,
-  startDevnet,
-} from '../../src/node/index.js'
-import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
 import { TappdClient } from '../clients/dstack-sdk/index.js'
+import { type SdkAgent, startSdkAgent, stopDemoDevnet } from '../support/agentDevnet.js'
 import { rawRequest } from '../support/http.js'
 
-let home: string
-let net: Devnet
-let appCfg: Config
-let verifier: EvidenceVerifier
-let agent: AppAgent
-let meta: { k256_pubkey: string; ca_cert: string }
-let appKey: { k256_key: string }
+/** the devnet, the agent, and the app's k256 key fetched independently (the reference for DeriveKey's derivation) */
+let s: SdkAgent
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'custos-agent-tappd-'))
-  net = await startDevnet({ home, nodes: 1, basePort: 0, logger: nullLogger, agent: false })
-  appCfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
-  const tee = await createPlatform(appCfg)
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(appCfg) })
-  agent = await startAppAgent({
-    tee,
-    kmsUrl: net.urls[0]!,
-    kmsTrust: kmsTrustFor(appCfg),
-    verifier,
-    socketPath: join(home, 'dstack.sock'),
-    port: 0,
-    // the SDK over HTTP is the simulator use (DSTACK_SIMULATOR_ENDPOINT=http://…): the full API on the port
-    internalApiOnPort: true,
-    appCompose: readFileSync(resolve(home, 'demo-app-compose.json'), 'utf8'),
-    logger: nullLogger,
-  })
-  meta = (await rawRequest(`${net.urls[0]}/prpc/GetMeta?json`, { method: 'GET' })).json() as typeof meta
-  // the same app's k256 key fetched independently: the reference for DeriveKey's derivation
-  const r = await callKmsAsWorkload({ config: appCfg, kmsUrl: net.urls[0]!, method: 'GetAppKey', body: {}, tee })
-  appKey = r.body as typeof appKey
+  s = await startSdkAgent('custos-agent-tappd-', { devnet: { agent: false }, logger: nullLogger })
 }, 120_000)
 
-afterAll(async () => {
-  await agent?.stop()
-  await net?.close()
-  if (home) rmSync(home, { recursive: true, force: true })
-})
+afterAll(() => stopDemoDevnet(s, s?.agent))
 
 /** POST over a unix socket, body as given. */
 function unixPost(socketPath: string, path: string, body: string): Promise<{ status: number; json: unknown }> {
@@ -91,13 +51,13 @@ function appDataReportData(alg: string, data: Uint8Array): Uint8Array {
 type TdxQuoteReply = { quote: string; event_log: string; hash_algorithm: string; prefix: string }
 
 it('the agent listens on tappd.sock beside dstack.sock; dstack.sock stays DstackGuest-only', async () => {
-  expect(agent.endpoints.tappdSocketPath).toBe(join(home, 'tappd.sock'))
-  const onDstack = await unixPost(agent.endpoints.socketPath!, '/prpc/Tappd.Info', '{}')
+  expect(s.agent.endpoints.tappdSocketPath).toBe(join(s.home, 'tappd.sock'))
+  const onDstack = await unixPost(s.agent.endpoints.socketPath!, '/prpc/Tappd.Info', '{}')
   expect(onDstack.status).toBe(404)
 })
 
 describe.each(['tappd socket', 'HTTP port'])('@phala/dstack-sdk TappdClient over the %s', (kind) => {
-  const endpoint = () => (kind === 'tappd socket' ? agent.endpoints.tappdSocketPath! : agent.endpoints.httpUrl!)
+  const endpoint = () => (kind === 'tappd socket' ? s.agent.endpoints.tappdSocketPath! : s.agent.endpoints.httpUrl!)
   const client = () => new TappdClient(endpoint())
 
   it('deriveKey: the path key (dstack HKDF of the app key), KMS-issued chain to the root CA', async () => {
@@ -106,12 +66,12 @@ describe.each(['tappd socket', 'HTTP port'])('@phala/dstack-sdk TappdClient over
     const [leaf, appCa, root] = r.certificate_chain.map((p) => new X509Certificate(p))
     expect(leaf!.verify(appCa!.publicKey)).toBe(true)
     expect(appCa!.verify(root!.publicKey)).toBe(true)
-    expect(r.certificate_chain[2]).toBe(meta.ca_cert)
+    expect(r.certificate_chain[2]).toBe(s.meta.ca_cert)
     expect(leaf!.subject).toContain('CN=svc.example')
     expect(leaf!.subjectAltName).toContain('DNS:alt.example')
     expect(leaf!.checkPrivateKey(createPrivateKey(r.key))).toBe(true)
     const d = createPrivateKey(r.key).export({ format: 'jwk' }).d as string
-    const expected = hkdfSync('sha256', fromHex(appKey.k256_key), 'RATLS', 'svc/tls', 32)
+    const expected = hkdfSync('sha256', fromHex(s.appKey.k256_key), 'RATLS', 'svc/tls', 32)
     expect(Buffer.from(d, 'base64url').toString('hex')).toBe(Buffer.from(expected).toString('hex'))
     // the same path gives the same key (apps derive secrets from it: asUint8Array), another path another
     const again = await client().deriveKey('svc/tls')
@@ -131,11 +91,11 @@ describe.each(['tappd socket', 'HTTP port'])('@phala/dstack-sdk TappdClient over
       const q = (await client().tdxQuote(data, sent)) as unknown as TdxQuoteReply & { replayRtmrs(): string[] }
       expect(q).toMatchObject({ hash_algorithm: alg, prefix: 'app-data' })
       const expected = appDataReportData(alg, data)
-      const id = await verifier.verify(attestationFromQuoteReply({ ...q, vm_config }), {
+      const id = await s.verifier.verify(attestationFromQuoteReply({ ...q, vm_config }), {
         now: Math.floor(Date.now() / 1000),
         expectedReportData: expected,
       })
-      expect(toHex(id.appId)).toBe(net.demoApp.appId)
+      expect(toHex(id.appId)).toBe(s.net.demoApp.appId)
       expect(q.replayRtmrs()[3]).toBe(toHex(id.measurements.rtmr![3]))
     }
   })
@@ -147,17 +107,17 @@ describe.each(['tappd socket', 'HTTP port'])('@phala/dstack-sdk TappdClient over
     expect(q).toMatchObject({ hash_algorithm: 'raw', prefix: '' })
     const expected = new Uint8Array(64)
     expected.set(data, 32)
-    const id = await verifier.verify(attestationFromQuoteReply({ ...q, vm_config }), {
+    const id = await s.verifier.verify(attestationFromQuoteReply({ ...q, vm_config }), {
       now: Math.floor(Date.now() / 1000),
       expectedReportData: expected,
     })
-    expect(toHex(id.appId)).toBe(net.demoApp.appId)
+    expect(toHex(id.appId)).toBe(s.net.demoApp.appId)
   })
 
   it('info (the inherited /Info) and isReachable (/prpc/Tappd.Info)', async () => {
     const info = await client().info()
-    expect(info.app_id).toBe(net.demoApp.appId)
-    expect(info.compose_hash).toBe(net.demoApp.composeHash)
+    expect(info.app_id).toBe(s.net.demoApp.appId)
+    expect(info.compose_hash).toBe(s.net.demoApp.composeHash)
     expect(info.tcb_info.rtmr3).toMatch(/^[0-9a-f]{96}$/)
     expect(await client().isReachable()).toBe(true)
   })
@@ -166,25 +126,25 @@ describe.each(['tappd socket', 'HTTP port'])('@phala/dstack-sdk TappdClient over
 describe('the Tappd methods the SDK does not wrap, and refusals', () => {
   it('DeriveK256Key: GetKey under the old names, chain recovering to GetMeta.k256_pubkey', async () => {
     const r = await unixPost(
-      agent.endpoints.tappdSocketPath!,
+      s.agent.endpoints.tappdSocketPath!,
       '/prpc/Tappd.DeriveK256Key',
       JSON.stringify({ path: 'wallet/eth', purpose: 'ethereum' }),
     )
     expect(r.status).toBe(200)
     const body = r.json as { k256_key: string; k256_signature_chain: string[] }
     const walked = recoverGuestKeyChain({
-      appId: fromHex(net.demoApp.appId),
+      appId: fromHex(s.net.demoApp.appId),
       purpose: 'ethereum',
       publicKey: guestPublicKey(fromHex(body.k256_key), 'secp256k1'),
       signatureChain: body.k256_signature_chain.map(fromHex),
     })
-    expect(toHex(walked.rootPubkey)).toBe(meta.k256_pubkey)
+    expect(toHex(walked.rootPubkey)).toBe(s.meta.k256_pubkey)
   })
 
   it('RawQuote over HTTP (/prpc/RawQuote, the trimmed name); malformed input is 400 {error, code}', async () => {
     const rd = '5a'.repeat(64)
     const post = (path: string, body: string) =>
-      rawRequest(`${agent.endpoints.httpUrl}${path}`, { body, headers: { 'content-type': 'application/json' } })
+      rawRequest(`${s.agent.endpoints.httpUrl}${path}`, { body, headers: { 'content-type': 'application/json' } })
     const r = await post('/prpc/RawQuote', JSON.stringify({ report_data: rd }))
     expect(r.status).toBe(200)
     const att = attestationFromQuoteReply(r.json() as TdxQuoteReply)
@@ -208,9 +168,9 @@ describe('the Tappd methods the SDK does not wrap, and refusals', () => {
 
   it('TappdClient finds the agent through TAPPD_SIMULATOR_ENDPOINT', async () => {
     const prev = process.env.TAPPD_SIMULATOR_ENDPOINT
-    process.env.TAPPD_SIMULATOR_ENDPOINT = agent.endpoints.tappdSocketPath
+    process.env.TAPPD_SIMULATOR_ENDPOINT = s.agent.endpoints.tappdSocketPath
     try {
-      expect((await new TappdClient().info()).app_id).toBe(net.demoApp.appId)
+      expect((await new TappdClient().info()).app_id).toBe(s.net.demoApp.appId)
     } finally {
       if (prev === undefined) delete process.env.TAPPD_SIMULATOR_ENDPOINT
       else process.env.TAPPD_SIMULATOR_ENDPOINT = prev

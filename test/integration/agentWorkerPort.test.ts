@@ -3,8 +3,7 @@
  * `Worker` API (Info, Version, GetAttestationForAppKey) and answers 404 to every internal method, so no key
  * leaves over TCP; the full internal API there is the explicit simulator option, logged loudly on a real TEE.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -16,44 +15,39 @@ import {
   TAPPD_METHODS,
   WORKER_METHODS,
 } from '../../src/agent/index.js'
+import { APP_INFO_KEYS } from '../../src/agent/testKit.js'
 import { createVerifier, type EvidenceVerifier } from '../../src/attestation/index.js'
 import { fromHex, toHex } from '../../src/crypto/index.js'
-import { memoryLogger, nullLogger } from '../../src/log.js'
-import { type Config, type Devnet, kmsTrustFor, loadConfig, startDevnet } from '../../src/node/index.js'
+import { memoryLogger } from '../../src/log.js'
+import { kmsTrustFor } from '../../src/node/index.js'
 import { createPlatform, simulatedRootsFor } from '../../src/node/platform.js'
 import type { TeePlatform } from '../../src/tee/index.js'
 import { DstackClient } from '../clients/dstack-sdk/index.js'
+import { type DemoDevnet, startDemoDevnet, stopDemoDevnet } from '../support/agentDevnet.js'
 import { rawRequest } from '../support/http.js'
 
-let home: string
-let net: Devnet
-let appCfg: Config
+/** a 1-node devnet (no agent of its own) */
+let dn: DemoDevnet
 let verifier: EvidenceVerifier
 let agent: AppAgent
 let appCompose: string
 
 const agentOptions = async () => ({
-  tee: await createPlatform(appCfg),
-  kmsUrl: net.urls[0]!,
-  kmsTrust: kmsTrustFor(appCfg),
+  tee: await createPlatform(dn.appCfg),
+  kmsUrl: dn.net.urls[0]!,
+  kmsTrust: kmsTrustFor(dn.appCfg),
   verifier,
   appCompose,
 })
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'custos-agent-worker-'))
-  net = await startDevnet({ home, nodes: 1, basePort: 0, agent: false, logger: nullLogger })
-  appCfg = loadConfig(net.demoApp.home, readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8'))
-  appCompose = readFileSync(resolve(home, 'demo-app-compose.json'), 'utf8')
-  verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(appCfg) })
-  agent = await startAppAgent({ ...(await agentOptions()), socketPath: join(home, 'dstack.sock'), port: 0 })
+  dn = await startDemoDevnet('custos-agent-worker-', { agent: false })
+  appCompose = readFileSync(resolve(dn.home, 'demo-app-compose.json'), 'utf8')
+  verifier = createVerifier({ trustSimulated: true, simulatedRoots: await simulatedRootsFor(dn.appCfg) })
+  agent = await startAppAgent({ ...(await agentOptions()), socketPath: join(dn.home, 'dstack.sock'), port: 0 })
 }, 120_000)
 
-afterAll(async () => {
-  await agent?.stop()
-  await net?.close()
-  if (home) rmSync(home, { recursive: true, force: true })
-})
+afterAll(() => stopDemoDevnet(dn, agent))
 
 const post = (path: string, body = '{}') =>
   rawRequest(`${agent.endpoints.httpUrl}${path}`, { body, headers: { 'content-type': 'application/json' } })
@@ -64,27 +58,16 @@ describe('the TCP port serves dstack’s external Worker API', () => {
     expect(r.status).toBe(200)
     expect(r.headers['x-app-version']).toBe(`v${GUEST_API_VERSION} (custos)`)
     const info = r.json() as Record<string, string>
-    expect(Object.keys(info).sort()).toEqual([
-      'app_cert',
-      'app_id',
-      'app_name',
-      'cloud_product',
-      'cloud_vendor',
-      'compose_hash',
-      'device_id',
-      'instance_id',
-      'key_provider_info',
-      'mr_aggregated',
-      'os_image_hash',
-      'tcb_info',
-      'vm_config',
-    ])
-    expect(info.app_id).toBe(net.demoApp.appId)
-    expect(info.compose_hash).toBe(net.demoApp.composeHash)
-    expect(JSON.parse(info.tcb_info!)).toMatchObject({ compose_hash: net.demoApp.composeHash, app_compose: appCompose })
+    expect(Object.keys(info).sort()).toEqual(APP_INFO_KEYS)
+    expect(info.app_id).toBe(dn.net.demoApp.appId)
+    expect(info.compose_hash).toBe(dn.net.demoApp.composeHash)
+    expect(JSON.parse(info.tcb_info!)).toMatchObject({
+      compose_hash: dn.net.demoApp.composeHash,
+      app_compose: appCompose,
+    })
     const get = await rawRequest(`${agent.endpoints.httpUrl}/prpc/Info`, { method: 'GET' })
     expect(get.status).toBe(200)
-    expect((get.json() as { app_id: string }).app_id).toBe(net.demoApp.appId)
+    expect((get.json() as { app_id: string }).app_id).toBe(dn.net.demoApp.appId)
   })
 
   it('Worker.Version', async () => {
@@ -109,7 +92,7 @@ describe('the TCP port serves dstack’s external Worker API', () => {
       now: Math.floor(Date.now() / 1000),
       expectedReportData: expected,
     })
-    expect(toHex(id.appId)).toBe(net.demoApp.appId)
+    expect(toHex(id.appId)).toBe(dn.net.demoApp.appId)
   })
 
   it('every internal method (GUEST_METHODS, TAPPD_METHODS) outside Worker is 404 under every route', async () => {

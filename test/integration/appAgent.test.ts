@@ -2,30 +2,21 @@
  * The app agent against a real KMS node (a 1-node devnet): it fetches the demo app's keys over mutual attested
  * TLS, serves the guest API in-process, measures which KMS the keys came from, and cleans up on refusal.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { AgentError, createAppAgent, type KmsTrust, startAppAgent } from '../../src/agent/index.js'
 import { toHex } from '../../src/crypto/index.js'
-import { memoryLogger, nullLogger } from '../../src/log.js'
-import {
-  appComposeOf,
-  type Config,
-  callKmsAsWorkload,
-  type Devnet,
-  kmsTrustFor,
-  loadConfig,
-  startDevnet,
-} from '../../src/node/index.js'
+import { memoryLogger } from '../../src/log.js'
+import { appComposeOf, type Config, callKmsAsWorkload, kmsTrustFor, loadConfig } from '../../src/node/index.js'
 import { createPlatform, verifierFor } from '../../src/node/platform.js'
 import { SimulatedTee } from '../../src/tee/index.js'
+import { type DemoDevnet, startDemoDevnet, stopDemoDevnet } from '../support/agentDevnet.js'
 
-let home: string
-let net: Devnet
-let appToml: string
+/** a 1-node devnet (no agent of its own) */
+let dn: DemoDevnet
 
-const appConfig = (over: Record<string, unknown> = {}): Config => loadConfig(net.demoApp.home, appToml, over)
+const appConfig = (over: Record<string, unknown> = {}): Config => loadConfig(dn.net.demoApp.home, dn.appToml, over)
 
 /** What the agent needs for the workload of `cfg`: its (fresh) TEE, verifier and the KMS trust of its config. */
 async function agentOptions(cfg: Config) {
@@ -33,7 +24,7 @@ async function agentOptions(cfg: Config) {
   if (!(tee instanceof SimulatedTee)) throw new Error('the devnet demo app runs on the simulated TEE')
   return {
     tee,
-    kmsUrl: net.urls[0]!,
+    kmsUrl: dn.net.urls[0]!,
     kmsTrust: kmsTrustFor(cfg) as KmsTrust,
     verifier: await verifierFor(cfg),
     appCompose: appComposeOf(cfg),
@@ -47,15 +38,10 @@ const post = async (
 ) => agent.app.request(path, { method: 'POST', body })
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'custos-app-agent-'))
-  net = await startDevnet({ home, nodes: 1, basePort: 0, agent: false, logger: nullLogger })
-  appToml = readFileSync(resolve(net.demoApp.home, 'custos.toml'), 'utf8')
+  dn = await startDemoDevnet('custos-app-agent-', { agent: false })
 }, 120_000)
 
-afterAll(async () => {
-  await net?.close()
-  if (home) rmSync(home, { recursive: true, force: true })
-})
+afterAll(() => stopDemoDevnet(dn))
 
 describe('AppAgent against a real KMS', () => {
   it('start → keys from the KMS → in-process API with the demo certificate; stop wipes the keys', async () => {
@@ -73,7 +59,7 @@ describe('AppAgent against a real KMS', () => {
     expect(r.status).toBe(200)
     expect((await r.json()) as { key: string }).toMatchObject({ key: expect.stringMatching(/^[0-9a-f]{64}$/) })
     const info = (await (await post(agent, '/Info')).json()) as Record<string, string>
-    expect(info.app_id).toBe(net.demoApp.appId)
+    expect(info.app_id).toBe(dn.net.demoApp.appId)
     // the KMS signed the demo certificate (SignCert with this app's evidence)
     expect(info.app_cert).toMatch(/^-----BEGIN CERTIFICATE-----/)
 
@@ -84,7 +70,7 @@ describe('AppAgent against a real KMS', () => {
     expect(((await after.json()) as { code: string }).code).toBe('AGENT_NOT_READY')
 
     // the app keys the KMS releases to this app never reach the agent's log
-    const keys = await callKmsAsWorkload({ config: cfg, kmsUrl: net.urls[0]!, method: 'GetAppKey', body: {} })
+    const keys = await callKmsAsWorkload({ config: cfg, kmsUrl: dn.net.urls[0]!, method: 'GetAppKey', body: {} })
     expect(keys.status).toBe(200)
     const logText = JSON.stringify(log.entries)
     for (const field of ['k256_key', 'disk_crypt_key', 'env_crypt_key'] as const)
@@ -117,19 +103,19 @@ describe('AppAgent against a real KMS', () => {
       const events = tee.runtimeEvents
       expect(events.slice(-2).map((e) => e.event)).toEqual(['key-provider', 'system-ready'])
       // the KMS root CA key the devnet pins for this app (node 1's bootstrap SPKI)
-      const rootCa = net.nodes[0]!.kms.material().bootstrapInfo!.ca_pubkey
+      const rootCa = dn.net.nodes[0]!.kms.material().bootstrapInfo!.ca_pubkey
       const measured = { name: 'kms', id: rootCa }
       expect(JSON.parse(new TextDecoder().decode(events.at(-2)!.payload))).toEqual(measured)
       const info = (await (await post(agent, '/Info')).json()) as Record<string, string>
       expect(JSON.parse(info.key_provider_info!)).toEqual(measured)
-      expect(toHex(tee.workload.appId)).toBe(net.demoApp.appId)
+      expect(toHex(tee.workload.appId)).toBe(dn.net.demoApp.appId)
     } finally {
       await agent.stop()
     }
   })
 
   it('startAppAgent cleans up when the KMS refuses (an app the policy does not know)', async () => {
-    writeFileSync(resolve(home, 'unknown-compose.json'), '{"name":"unknown"}\n')
+    writeFileSync(resolve(dn.home, 'unknown-compose.json'), '{"name":"unknown"}\n')
     const cfg = appConfig({ tee: { simulated: { app_compose: '../unknown-compose.json' } } })
     const opts = await agentOptions(cfg)
     expect(opts.kmsTrust.policy).toBeDefined()

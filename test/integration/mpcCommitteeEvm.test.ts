@@ -11,19 +11,13 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { parse, stringify } from 'smol-toml'
-import { type Address, type Hex, keccak256 } from 'viem'
+import { type Hex, keccak256 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { committeeContract, confirmTx, custosCommitteeAbi } from '../../src/chain/index.js'
+import { custosCommitteeAbi } from '../../src/chain/index.js'
 import { fromHex, toHex } from '../../src/crypto/index.js'
-import {
-  DEV_PRIVATE_KEYS,
-  deployContract,
-  type LocalCustos,
-  type LocalEvmHttp,
-  serveLocalEvmHttp,
-  startLocalCustos,
-} from '../../src/devchain/index.js'
+import { DEV_PRIVATE_KEYS, type LocalCustos, startLocalCustos } from '../../src/devchain/index.js'
 import { derivePublicKey, deriveTweak } from '../../src/mpc/index.js'
+import { type CommitteeChain, closeCommitteeChain, deployCommitteeChain } from '../support/committeeChain.js'
 import { api, type MemberProcess, setupCommittee, signBody, until } from './mpcCommitteeHarness.js'
 
 const TOKEN = 'alice-token-0123456789'
@@ -32,14 +26,13 @@ const ACCOUNT = (i: number) => i + 1
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-mpc-evm-'))
 let lc: LocalCustos
-let rpc: LocalEvmHttp
-let address: Address
+/** the contract on lc's EVM, served over HTTP */
+let chain: CommitteeChain
 let members: MemberProcess[] = []
 /** the domain's root key as the contract recorded it */
 let root: Uint8Array
-const as = (i: number) =>
-  committeeContract({ public: lc.evm.publicClient, wallet: lc.evm.wallets[ACCOUNT(i)]! }, address)
-const send = (p: Promise<Hex>) => confirmTx(lc.evm.publicClient, p)
+const as = (i: number) => chain.as(ACCOUNT(i))
+const send = (p: Promise<Hex>) => chain.send(p)
 const logOf = (m: MemberProcess, msg: string) => m.log.filter((l) => l.includes(`"msg":"${msg}"`))
 
 beforeAll(async () => {
@@ -56,24 +49,23 @@ beforeAll(async () => {
       dkgRoundTimeoutMs: 3000,
     }),
   ])
-  rpc = await serveLocalEvmHttp(lc.evm)
   // the contract holds what the committee file held: account, node key (`custos mpc node-key`), p2p URL
-  address = await deployContract(lc.evm.wallets[0]!, lc.artifacts.CustosCommittee, [
+  chain = await deployCommitteeChain(
+    lc,
     members.map((m, i) => ({
       account: lc.evm.accounts[ACCOUNT(i)]!.address,
       signingPubkey: `0x${m.entry.node_key}` as Hex,
       url: m.entry.url,
     })),
     2,
-    [],
-  ])
+  )
   members.forEach((m, i) => {
     writeFileSync(resolve(m.home, 'account.key'), `${DEV_PRIVATE_KEYS[ACCOUNT(i)]}\n`, { mode: 0o600 })
     // no committee file: the committee comes from the chain only
     rmSync(resolve(m.home, 'committee.json'))
     const file = resolve(m.home, 'custos.toml')
     const c = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>
-    c.policy = { ...c.policy, evm_rpc_url: rpc.url, evm_chain_id: 31337, evm_committee_contract: address }
+    c.policy = { ...c.policy, evm_rpc_url: chain.rpc.url, evm_chain_id: 31337, evm_committee_contract: chain.address }
     c.mpc = {
       ...c.mpc,
       committee_source: 'evm',
@@ -89,8 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(members.map((m) => m.kill()))
-  await rpc?.close()
-  await lc?.close()
+  await closeCommitteeChain(chain, lc)
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -139,7 +130,7 @@ describe('committee from the CustosCommittee contract (3 processes, t = 2)', () 
       expect(logOf(m, 'committee changed on chain: restarting the committee service')).toHaveLength(1)
     // every member voted that key, for the same attempt
     const votes = await lc.evm.publicClient.getContractEvents({
-      address,
+      address: chain.address,
       abi: custosCommitteeAbi,
       eventName: 'DomainKeyVoted',
       fromBlock: 0n,
