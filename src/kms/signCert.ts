@@ -1,4 +1,4 @@
-import { decodeVersionedAttestation } from '../attestation/index.js'
+import { appInfoFromIdentity, decodeVersionedAttestation, encodeAppInfo } from '../attestation/index.js'
 import {
   decodeCsr,
   deriveP256Key,
@@ -13,7 +13,7 @@ import {
   verifySignCertCsr,
 } from '../crypto/index.js'
 import { CustosError, explain } from '../errors.js'
-import { raTlsExtensions, raTlsReportData } from '../net/index.js'
+import { encodeRaTlsExtensionValue, RATLS_OID, raTlsExtensions, raTlsReportData } from '../net/index.js'
 import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
 import { ensureAppAllowed, ensureSelfAllowed, type SelfCheck } from './guards.js'
@@ -78,8 +78,9 @@ export const signCert = (kms: KmsContextOf<'material' | 'self', SelfCheck | 'now
         kms.deps.options.signCertMaxValidityDays ?? SIGN_CERT_DEFAULT_MAX_VALIDITY_DAYS,
       )
       let identity: Awaited<ReturnType<typeof kms.deps.verifier.verify>>
+      let att: ReturnType<typeof decodeVersionedAttestation>
       try {
-        const att = decodeVersionedAttestation(csr.attestation)
+        att = decodeVersionedAttestation(csr.attestation)
         // dstack authorises SignCert with the boot-time MR (events up to boot-mr-done), so app events emitted
         // after boot do not change which certificate an app may get.
         identity = await kms.deps.verifier.verify(att, {
@@ -92,8 +93,25 @@ export const signCert = (kms: KmsContextOf<'material' | 'self', SelfCheck | 'now
       }
       await ensureSelfAllowed(kms.deps, kms.self)
       await ensureAppAllowed(kms.deps, identity)
-      const ca = await appCa(m, identity.appId, caValidity)
       const cfg = csr.config
+      let appInfoExt: ReturnType<typeof raTlsExtensions> = []
+      if (cfg.extAppInfo) {
+        // dstack's sign_csr embeds `decode_app_info(false)`: the RUNTIME MR and key-provider info, not the
+        // boot-time identity authorised above. Each verifier owns its MR rules, so ask it again rather than
+        // recompute registers here; only requests with ext_app_info pay for the second verification.
+        let runtime: typeof identity
+        try {
+          runtime = await kms.deps.verifier.verify(att, {
+            now: kms.deps.now(),
+            expectedReportData: raTlsReportData(csr.pubkey),
+          })
+        } catch (e) {
+          throw new KmsError('KMS_INVALID_QUOTE', `invalid quote in CSR: ${explain(e, 'cannot verify')}`)
+        }
+        const content = encodeAppInfo(appInfoFromIdentity(runtime, att.runtimeEvents))
+        appInfoExt = [{ oid: RATLS_OID.appInfo, critical: false, value: encodeRaTlsExtensionValue(content) }]
+      }
+      const ca = await appCa(m, identity.appId, caValidity)
       const leaf = await issueCertificate({
         subject: { commonName: cfg.subject, ...(cfg.orgName ? { organizationName: cfg.orgName } : {}) },
         altNames: cfg.subjectAltNames,
@@ -101,11 +119,15 @@ export const signCert = (kms: KmsContextOf<'material' | 'self', SelfCheck | 'now
         clientAuth: cfg.usageClientAuth,
         publicKey: csr.pubkey,
         issuer: { cert: ca.cert, privateKey: ca.privateKey },
-        extensions: raTlsExtensions({
-          appId: identity.appId,
-          usage: 'app:custom',
-          ...(cfg.extQuote ? { attestation: csr.attestation } : {}),
-        }),
+        // dstack's order (CertRequest::into_cert_params): app id, app info, usage, attestation
+        extensions: [
+          ...raTlsExtensions({ appId: identity.appId }),
+          ...appInfoExt,
+          ...raTlsExtensions({
+            usage: 'app:custom',
+            ...(cfg.extQuote ? { attestation: csr.attestation } : {}),
+          }),
+        ],
         notBefore: validity.notBefore,
         notAfter: validity.notAfter,
       })

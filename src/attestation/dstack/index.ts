@@ -1,4 +1,6 @@
 export { canonicalAppCompose, isCanonicalAppCompose } from './appCompose.js'
+export type { DstackAppInfo } from './appInfo.js'
+export { appInfoFromIdentity, decodeAppInfo, encodeAppInfo, MAX_INIT_SCRIPTS } from './appInfo.js'
 export type { DstackIdentityInput, TdRegisters, TdxMrs } from './identity.js'
 export { composeHashOf, computeDstackIdentity, computeTdxMrs, defaultAppIdOf, mrKeyProviderOf } from './identity.js'
 export type { QuoteContentTag } from './reportData.js'
@@ -22,4 +24,5 @@ export {
   encodeVersionedAttestation,
   MAX_ATTESTATION_BYTES,
 } from './versionedAttestation.js'
+export { ATTESTATION_V1_VERSION, decodeAttestationV1, encodeAttestationV1 } from './versionedAttestationV1.js'
 export { osImageHashFromConfig } from './vmConfig.js'

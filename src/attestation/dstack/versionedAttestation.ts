@@ -1,12 +1,14 @@
 import { ScaleError, ScaleReader, ScaleWriter } from '../../crypto/index.js'
 import { AttestationError } from '../errors.js'
 import type { Attestation, Quote, RuntimeEvent, TdxEvent } from '../types.js'
+import { decodeAttestationV1 } from './versionedAttestationV1.js'
 
 /**
  * dstack `VersionedAttestation` wire format (dstack-kms.md §6.3; dstack-attest/src/attestation.rs).
  * V0 = `0x00 ‖ SCALE(Attestation{quote: AttestationQuote, runtime_events, report_data:[u8;64], config})`.
  * `RuntimeEvent.version` and `TdxEvent.version` are `#[codec(skip)]` in dstack, so V0 only carries V1 events.
- * V1 (msgpack, first byte 0x80–0x8f/0xde/0xdf) is recognised and refused: no msgpack codec is installed.
+ * V1 (msgpack map, first byte 0x80–0x8f/0xde/0xdf, as dstack's `is_msgpack_map_prefix`) is read by
+ * `decodeAttestationV1`. Custos writes V0: dstack itself only writes V1 when some runtime event uses the V2 digest.
  */
 
 export const MAX_ATTESTATION_BYTES = 10 * 1024 * 1024
@@ -57,12 +59,7 @@ export function decodeVersionedAttestation(bytes: Uint8Array): Attestation {
       `attestation is ${bytes.length} bytes, more than the ${MAX_ATTESTATION_BYTES}-byte limit`,
     )
   const first = bytes[0] as number
-  if ((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf)
-    throw new AttestationError(
-      'ATTESTATION_UNSUPPORTED',
-      'VersionedAttestation V1 (msgpack) is not supported yet; send the V0 SCALE encoding',
-      { offset: 0 },
-    )
+  if ((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf) return decodeAttestationV1(bytes)
   if (first !== V0)
     throw new AttestationError(
       'ATTESTATION_MALFORMED',
