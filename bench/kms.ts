@@ -35,9 +35,9 @@ import {
   issueDcapCertificate,
 } from '../src/attestation/index.js'
 import { deriveAppKeys, parseCertificate, pemToDer } from '../src/crypto/index.js'
-import { bootstrapKeys, createAttestedCert, onboardFrom } from '../src/kms/index.js'
+import { bootstrapKeys, onboardFrom } from '../src/kms/index.js'
 import { nullLogger } from '../src/log.js'
-import { readRaTlsCertificate } from '../src/net/index.js'
+import { createAttestedCert, readRaTlsCertificate } from '../src/net/index.js'
 import { loadConfig, startDevnet, startNode } from '../src/node/index.js'
 import { createSimulatedVendorInMemory, provisionSimulatedMachineInMemory, SimulatedTee } from '../src/tee/index.js'
 import { buildTestWorld, quoteSignerJson } from '../test/support/dcapWorld.js'

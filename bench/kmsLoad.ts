@@ -27,8 +27,13 @@ import { resolve } from 'node:path'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { assertKmsTrust, authorizeKmsServer } from '../src/agent/index.js'
 import { replayRuntimeEvents } from '../src/attestation/index.js'
-import { createAttestedCert } from '../src/kms/index.js'
-import { type AttestedClient, type AttestedServer, createAttestedClient, PeerVerifier } from '../src/net/index.js'
+import {
+  type AttestedClient,
+  type AttestedServer,
+  createAttestedCert,
+  createAttestedClient,
+  PeerVerifier,
+} from '../src/net/index.js'
 import { kmsTrustFor, loadConfig } from '../src/node/index.js'
 import { createPlatform, verifierFor } from '../src/node/platform.js'
 import type { TeePlatform } from '../src/tee/index.js'

@@ -3,10 +3,11 @@ import { toHex } from '../crypto/index.js'
 import { CustosError } from '../errors.js'
 import type { GetAppKeyRequest, SignCertRequest, SignCertResponse } from '../kms/index.js'
 import type { Logger } from '../log.js'
-import { type AttestedClient, createAttestedClient, createRaTlsIdentity, parseServiceUrl } from '../net/index.js'
+import { type AttestedClient, createAttestedClient, parseServiceUrl } from '../net/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import { type AgentAppKeys, parseAppKeyReply } from './appKeys.js'
 import { AgentError } from './errors.js'
+import { issueKmsClientCert, type KmsClientCert, type KmsTempCa, parseTempCaReply } from './kmsClientCert.js'
 import { assertKmsTrust, authorizeKmsServer, checkAppKeyReply, type KmsTrust } from './kmsTrust.js'
 
 export interface AgentKmsClientOptions {
@@ -25,13 +26,16 @@ export interface AgentKmsClientOptions {
 /** What the agent asks of the KMS (dstack guest → KMS). */
 export interface AgentKmsClient {
   /**
-   * GetAppKey over mutual attested TLS (our RA-TLS client certificate carries this TEE's evidence), from a KMS
+   * GetAppKey over mutual attested TLS (our RA-TLS client certificate carries this TEE's evidence and is signed
+   * by the KMS temp CA, as a dstack guest's is), from a KMS
    * the trust allows; the reply is checked against it too. `appId` gives this app's attested id (asked only
    * for the k256 signature check). Later calls go only to a KMS with the root CA key returned here.
    */
   getAppKey(vmConfig: string, appId: () => Promise<Uint8Array>): Promise<{ keys: AgentAppKeys; rootCaSpki: Uint8Array }>
   /** SignCert (the evidence is inside the CSR), to the KMS the keys came from. */
   signCert(csr: Uint8Array, signature: Uint8Array, vmConfig: string): Promise<string[]>
+  /** PEM of our RA-TLS client certificate (issued by the KMS temp CA) once connected; for diagnostics and tests */
+  readonly clientCertPem: string | undefined
   close(): void
 }
 
@@ -51,36 +55,59 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
   const log = opts.logger
   assertKmsTrust(opts.trust)
   let client: AttestedClient | undefined
+  let clientCert: KmsClientCert | undefined
   /** root CA SPKI of the KMS the app keys came from; every later connection must be signed by it */
   let pinnedRoot: Uint8Array | undefined
 
-  async function connect(): Promise<AttestedClient> {
-    if (client) return client
-    let id: Awaited<ReturnType<typeof createRaTlsIdentity>>
-    try {
-      id = await createRaTlsIdentity({ tee: opts.tee, subject: 'RA-TLS TEMP Cert', clientAuth: true, now: opts.now() })
-    } catch (e) {
-      throw new AgentError(
-        'AGENT_TEE_FAILED',
-        'could not produce this TEE evidence for the RA-TLS client certificate',
-        {},
-        { cause: e },
-      )
-    }
-    client = createAttestedClient({
+  /** An attested client for this KMS; `cert`: our RA-TLS client certificate (none for GetTempCaCert). */
+  const clientFor = (cert?: KmsClientCert): AttestedClient =>
+    createAttestedClient({
       verifier: opts.verifier,
       now: opts.now,
       expectedUsage: 'kms:rpc',
-      clientCertPem: id.cert.pem,
-      clientKeyPem: id.keyPem,
+      ...(cert ? { clientCertPem: cert.certPem, clientKeyPem: cert.keyPem } : {}),
       authorizeServer: (server) => authorizeKmsServer(opts.trust, server, pinnedRoot),
       logger: log,
     })
+
+  /**
+   * The temp CA of this KMS, asked over attested TLS without a client certificate (dstack-util does the same
+   * before GetAppKey). No fallback to a self-signed certificate: every dstack KMS and every Custos KMS serves
+   * GetTempCaCert (onboarding needs it), so a 404 means the URL is not a KMS main service; and a dstack KMS
+   * would refuse a self-signed certificate at the TLS handshake anyway.
+   */
+  async function fetchTempCa(): Promise<KmsTempCa> {
+    const probe = clientFor()
+    try {
+      return parseTempCaReply((await call(probe, 'GetTempCaCert', {})).obj)
+    } catch (e) {
+      if (e instanceof AgentError && e.code === 'AGENT_KMS_REFUSED' && e.meta.status === 404)
+        throw new AgentError(
+          'AGENT_KMS_REFUSED',
+          'the KMS does not serve GetTempCaCert (HTTP 404): it is not a dstack-compatible KMS main service, and ' +
+            'this agent does not fall back to a self-signed client certificate (a dstack KMS refuses those)',
+          e.meta,
+          { cause: e },
+        )
+      throw e
+    } finally {
+      probe.close()
+    }
+  }
+
+  async function connect(): Promise<AttestedClient> {
+    if (client) return client
+    const cert = await issueKmsClientCert(opts.tee, await fetchTempCa(), opts.now())
+    client = clientFor(cert)
+    clientCert = cert
     return client
   }
 
-  async function call(method: string, body: unknown): Promise<{ obj: Record<string, unknown>; certDer: Uint8Array }> {
-    const c = await connect()
+  async function call(
+    c: AttestedClient,
+    method: string,
+    body: unknown,
+  ): Promise<{ obj: Record<string, unknown>; certDer: Uint8Array }> {
     let r: Awaited<ReturnType<AttestedClient['request']>>
     try {
       r = await c.request(`${base}/prpc/${method}?json`, {
@@ -113,7 +140,9 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
     try {
       json = JSON.parse(new TextDecoder().decode(r.body))
     } catch {
-      throw new AgentError('AGENT_KMS_BAD_REPLY', `the KMS answered ${method} with non-JSON (HTTP ${r.status})`)
+      // a refusal without a JSON body (a 404 from a server that is not a KMS) is still a refusal, with its status
+      if (r.status === 200)
+        throw new AgentError('AGENT_KMS_BAD_REPLY', `the KMS answered ${method} with non-JSON (HTTP ${r.status})`)
     }
     const obj = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>
     if (r.status !== 200) {
@@ -128,7 +157,7 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
 
   return {
     async getAppKey(vmConfig, appId) {
-      const { obj, certDer } = await call('GetAppKey', {
+      const { obj, certDer } = await call(await connect(), 'GetAppKey', {
         api_version: 1,
         vm_config: vmConfig,
       } satisfies GetAppKeyRequest)
@@ -148,7 +177,7 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
       return { keys, rootCaSpki }
     },
     async signCert(csr, signature, vmConfig) {
-      const { obj: r } = await call('SignCert', {
+      const { obj: r } = await call(await connect(), 'SignCert', {
         api_version: 2,
         csr: toHex(csr),
         signature: toHex(signature),
@@ -159,9 +188,13 @@ export function createAgentKmsClient(opts: AgentKmsClientOptions): AgentKmsClien
         throw new AgentError('AGENT_KMS_BAD_REPLY', 'SignCert reply has no certificate_chain')
       return chain
     },
+    get clientCertPem() {
+      return clientCert?.certPem
+    },
     close() {
       client?.close()
       client = undefined
+      clientCert = undefined
     },
   }
 }

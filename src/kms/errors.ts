@@ -13,6 +13,8 @@ export const KmsError = defineErrors('KmsError', {
   KMS_KMS_NOT_ALLOWED: 400,
   KMS_BAD_APP_ID: 400,
   KMS_OS_IMAGE_MISMATCH: 400,
+  /** `[kms] require_temp_ca_client_cert`: the RA-TLS client certificate is not issued by this KMS's temp CA */
+  KMS_CLIENT_CERT_NOT_FROM_TEMP_CA: 400,
   KMS_UNSUPPORTED_API_VERSION: 400,
   KMS_ONBOARD_FAILED: 400,
   KMS_BAD_CSR: 400,

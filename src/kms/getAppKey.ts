@@ -1,4 +1,5 @@
 import { deriveDiskCryptKey, equalBytes, toHex } from '../crypto/index.js'
+import { ensureClientCertFromTempCa } from './clientCertIssuer.js'
 import type { KmsContextOf } from './context.js'
 import { KmsError } from './errors.js'
 import { ensureAppAllowed, ensureSelfAllowed, requirePeer, type SelfCheck } from './guards.js'
@@ -18,6 +19,7 @@ export const getAppKey = (kms: KmsContextOf<'material' | 'self' | 'appK256' | 'a
         throw new KmsError('KMS_UNSUPPORTED_API_VERSION', `api_version ${input.api_version} is not supported (max 1)`)
       const m = kms.material()
       const peer = await requirePeer(call)
+      if (kms.deps.options.requireTempCaClientCert) ensureClientCertFromTempCa(peer, m.tmpCaCertPem)
       await ensureSelfAllowed(kms.deps, kms.self)
       const identity = peer.identity
       let requested: Uint8Array | undefined

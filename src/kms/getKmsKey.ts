@@ -1,4 +1,5 @@
 import { p256Pkcs8Pem, toHex } from '../crypto/index.js'
+import { ensureClientCertFromTempCa } from './clientCertIssuer.js'
 import type { KmsContextOf } from './context.js'
 import { ensureKmsAllowed, ensureSelfAllowed, requirePeer, type SelfCheck } from './guards.js'
 import { rpcMethod } from './rpcMethod.js'
@@ -12,6 +13,7 @@ export const getKmsKey = (kms: KmsContextOf<'material' | 'self', SelfCheck>) =>
     async run(_input, call): Promise<GetKmsKeyResponse> {
       const m = kms.material()
       const peer = await requirePeer(call)
+      if (kms.deps.options.requireTempCaClientCert) ensureClientCertFromTempCa(peer, m.tmpCaCertPem)
       await ensureSelfAllowed(kms.deps, kms.self)
       await ensureKmsAllowed(kms.deps, peer.identity)
       kms.deps.logger.info(

@@ -2,7 +2,7 @@
 export { k256PublicKey, PREFIX_KMS_ISSUED, recoverMessageSigner } from '../crypto/index.js'
 export { checkAdminToken } from './adminAuth.js'
 export { bootstrapKeys, randomScalar } from './bootstrap.js'
-export { createAttestedCert, createRootCaCert, createTmpCaCert } from './certs.js'
+export { createRootCaCert, createTmpCaCert } from './certs.js'
 export type { KmsContext, KmsContextOf } from './context.js'
 export { KmsError } from './errors.js'
 export { onboardFrom } from './onboard.js'

@@ -6,6 +6,8 @@ export interface RpcPeer {
   identity: Identity
   /** SPKI DER of the peer's certificate key */
   spki: Uint8Array
+  /** the peer certificate, DER (for the temp CA issuer check) */
+  certDer?: Uint8Array
   usage?: string
   appId?: Uint8Array
 }

@@ -38,6 +38,8 @@ export interface KmsOptions {
   siteName: string
   /** longest leaf SignCert issues, in days (default SIGN_CERT_DEFAULT_MAX_VALIDITY_DAYS, dstack's 10 years) */
   signCertMaxValidityDays?: number
+  /** refuse RA-TLS client certificates not issued by the temp CA (dstack's `[rpc.tls.mutual] ca_certs`); default false */
+  requireTempCaClientCert?: boolean
 }
 
 /** What the KMS domain needs from the node; all of it real components, composed by node/. */

@@ -22,6 +22,7 @@ it('public surface of net/', () => {
       "checkHostHeader",
       "collateralProviderFor",
       "collateralTargetOf",
+      "createAttestedCert",
       "createAttestedClient",
       "createNodeSigner",
       "createPccsClient",

@@ -1,4 +1,5 @@
 export { checkHostHeader, isJsonContentType, isLoopbackHost, requireJsonContentType } from './browserGuard.js'
+export { createAttestedCert } from './createAttestedCert.js'
 export type {
   AttestedClient,
   AttestedClientOptions,

@@ -1,6 +1,5 @@
 import { assertKmsTrust, authorizeKmsServer, checkAppKeyReply, parseAppKeyReply } from '../agent/index.js'
-import { createAttestedCert } from '../kms/index.js'
-import { createAttestedClient } from '../net/index.js'
+import { createAttestedCert, createAttestedClient } from '../net/index.js'
 import type { TeePlatform } from '../tee/index.js'
 import { kmsTrustFor } from './agentNode.js'
 import type { Config } from './config.js'

@@ -99,6 +99,7 @@ export const ConfigSchema = z
           .max(64 * 1024 * 1024),
         site_name: z.string(),
         sign_cert_max_validity_days: z.number().int().min(1).max(36_500),
+        require_temp_ca_client_cert: z.boolean(),
         admin: z
           .object({
             enabled: z.boolean(),

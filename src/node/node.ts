@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { EvidenceVerifier } from '../attestation/index.js'
-import { bootstrapKeys, createAttestedCert, KmsService, type RpcPeer } from '../kms/index.js'
+import { bootstrapKeys, KmsService, type RpcPeer } from '../kms/index.js'
 import type { Logger } from '../log.js'
-import { PeerVerifier, tlsServerOptions } from '../net/index.js'
+import { createAttestedCert, PeerVerifier, tlsServerOptions } from '../net/index.js'
 import { createPolicy, type Policy } from '../policy/index.js'
 import { openStore, type Store } from '../store/index.js'
 import type { TeePlatform } from '../tee/index.js'
@@ -149,6 +149,7 @@ async function composeNode(
         enforceSelfAuthorization: cfg.kms.enforce_self_authorization,
         siteName: cfg.kms.site_name,
         signCertMaxValidityDays: cfg.kms.sign_cert_max_validity_days,
+        requireTempCaClientCert: cfg.kms.require_temp_ca_client_cert,
       },
     })
   } catch (e) {

@@ -12,10 +12,10 @@ import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KmsTrust, startAppAgent } from '../../src/agent/index.js'
-import { deriveAppK256Key, toHex } from '../../src/crypto/index.js'
-import { createAttestedCert, createRootCaCert, type GetAppKeyResponse, randomScalar } from '../../src/kms/index.js'
+import { deriveAppK256Key, p256Pkcs8Pem, toHex } from '../../src/crypto/index.js'
+import { createRootCaCert, createTmpCaCert, type GetAppKeyResponse, randomScalar } from '../../src/kms/index.js'
 import { nullLogger } from '../../src/log.js'
-import { tlsServerOptions } from '../../src/net/index.js'
+import { createAttestedCert, tlsServerOptions } from '../../src/net/index.js'
 import { type Config, callKmsAsWorkload, kmsTrustFor, loadConfig } from '../../src/node/index.js'
 import { createPlatform, identityOf, verifierFor } from '../../src/node/platform.js'
 import { type DemoDevnet, startDemoDevnet, stopDemoDevnet } from '../support/agentDevnet.js'
@@ -70,13 +70,20 @@ async function startFakeKms(): Promise<{ server: Server; url: string }> {
     gateway_app_id: 'evil',
     os_image_hash: '',
   } satisfies GetAppKeyResponse)
+  // a temp CA of its own too, so the agent gets as far as GetAppKey (it asks GetTempCaCert first, as dstack's guest)
+  const tmpCaKey = randomScalar(p256.Point.Fn.ORDER)
+  const tempCaReply = JSON.stringify({
+    temp_ca_cert: await createTmpCaCert(tmpCaKey, now),
+    temp_ca_key: p256Pkcs8Pem(tmpCaKey.expose()),
+    ca_cert: caPem,
+  })
   const server = createServer(
     tlsServerOptions({ certPem: tls.certPem, keyPem: tls.keyPem, requestClientCert: true }),
     (req, res) => {
       req.resume()
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(reply)
+        res.end(req.url?.startsWith('/prpc/GetTempCaCert') ? tempCaReply : reply)
       })
     },
   )
