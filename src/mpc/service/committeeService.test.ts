@@ -401,19 +401,26 @@ describe('committee service (in-memory transport)', () => {
     committeeStores[3]!.shares.eraseEpoch(1)
     const log = memoryLogger()
     const committee = services[0]!.committee
-    const back = new CommitteeService({
-      me: 3,
-      committee: { ...committee, domains: committee.domains.map((d, i) => ({ ...d, publicKey: keys[i]! })) },
-      transport: bus.transport(3, ids),
-      store: committeeStores[3]!,
-      sign: (m) => signers[3]!.sign(m),
-      verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
-      allow: createAllowCheck([{ predecessor: 'alice.near', domains: [0, 1] }]),
-      rng: (len = 32) => new Uint8Array(randomBytes(len)),
-      logger: log,
-      signTimeoutMs: 1000,
-      dkgRoundTimeoutMs: 2000,
-    })
+    // a member process started again on its store, with a new transport on the same bus
+    const restart = (me: number, c: Committee, logger: ReturnType<typeof memoryLogger>) =>
+      new CommitteeService({
+        me,
+        committee: c,
+        transport: bus.transport(me, ids),
+        store: committeeStores[me]!,
+        sign: (m) => signers[me]!.sign(m),
+        verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
+        allow: createAllowCheck([{ predecessor: 'alice.near', domains: [0, 1] }]),
+        rng: (len = 32) => new Uint8Array(randomBytes(len)),
+        logger,
+        signTimeoutMs: 1000,
+        dkgRoundTimeoutMs: 2000,
+      })
+    const back = restart(
+      3,
+      { ...committee, domains: committee.domains.map((d, i) => ({ ...d, publicKey: keys[i]! })) },
+      log,
+    )
     back.start()
     const end = Date.now() + 30_000
     while (!back.ready) {
@@ -446,19 +453,7 @@ describe('committee service (in-memory transport)', () => {
         publicPackage: old.publicPackage,
       })
     const log0 = memoryLogger()
-    const zero = new CommitteeService({
-      me: 0,
-      committee,
-      transport: bus.transport(0, ids),
-      store: committeeStores[0]!,
-      sign: (m) => signers[0]!.sign(m),
-      verify: (k, m, s) => nodeKeyVerifier(k)(m, s),
-      allow: createAllowCheck([{ predecessor: 'alice.near', domains: [0, 1] }]),
-      rng: (len = 32) => new Uint8Array(randomBytes(len)),
-      logger: log0,
-      signTimeoutMs: 1000,
-      dkgRoundTimeoutMs: 2000,
-    })
+    const zero = restart(0, committee, log0)
     zero.start()
     const digest = new Uint8Array(32).fill(1)
     // a request may still fail while member 0 is being found out (it and a busy member left out of one request
