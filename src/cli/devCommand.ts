@@ -13,6 +13,7 @@ export function registerDevCommand(program: Command): void {
     .option('--nodes <n>', 'number of KMS nodes', '3')
     .option('--base-port <port>', 'first KMS port (node i listens on base+i-1)', '8001')
     .option('--log-level <level>', 'node log level (logs go to stderr)', 'warn')
+    .option('--log-format <format>', 'auto (human lines on a terminal, JSON when piped) | json | pretty', 'auto')
     .option('--agent-port <port>', 'also serve the demo app guest agent on this loopback port', '8090')
     .option(
       '--chain',
@@ -25,6 +26,7 @@ export function registerDevCommand(program: Command): void {
         nodes: string
         basePort: string
         logLevel: string
+        logFormat: string
         agentPort: string
         chain?: boolean
         chainPort: string
@@ -37,7 +39,13 @@ export function registerDevCommand(program: Command): void {
         if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - nodes)
           throw new Error('--base-port is not a usable port')
         say('Custos devnet — SIMULATED TEE: keys and attestations here are INSECURE (for development only)')
-        const logger = createRootLogger({ level: opts.logLevel, name: 'devnet' })
+        if (!['auto', 'json', 'pretty'].includes(opts.logFormat))
+          throw new Error('--log-format must be auto, json or pretty')
+        const logger = createRootLogger({
+          level: opts.logLevel,
+          name: 'devnet',
+          format: opts.logFormat as 'auto' | 'json' | 'pretty',
+        })
         const agentPort = Number(opts.agentPort)
         if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535)
           throw new Error('--agent-port is not a port')
