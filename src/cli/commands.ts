@@ -40,7 +40,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'signer',
-    description: 'validator remote signer tools: EIP-3076 conformance, deposit_data.json, pre-signed exits',
+    description:
+      'validator remote signer tools: EIP-3076 conformance, deposit_data.json, pre-signed exits, high watermark',
     load: async () => (await import('./signerCommand.js')).registerSignerCommand,
   },
   {

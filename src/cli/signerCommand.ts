@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { toHex } from '../crypto/index.js'
-import { CustosError } from '../errors.js'
+import { CustosError, explain } from '../errors.js'
 import type { SlashingStrategy } from '../signer/index.js'
 import {
   buildVerifiedDeposits,
@@ -20,6 +20,7 @@ import { exitDomain, parseUint64Option, signVoluntaryExit } from './signerExit.j
 import { interchangeCaseFiles, runInterchangeTests } from './signerInterchangeTest.js'
 import { loadKeystoreFile, readPasswordFile } from './signerKeystores.js'
 import { resolveCliNetwork, SIGNER_CLI_NETWORKS } from './signerNetwork.js'
+import type { WatermarkRepairOptions } from './signerWatermark.js'
 
 const MAX_DEV_KEYS = 100
 const rng = (n: number) => new Uint8Array(randomBytes(n))
@@ -55,11 +56,31 @@ const networkHelp = `${SIGNER_CLI_NETWORKS.join('|')} (custom needs --network-co
 const networkConfigHelp =
   'custom network file, TOML (.toml) or JSON: name, genesis_fork_version, optional genesis_validators_root, capella_fork_version'
 
-/** `custos signer …`: EIP-3076 conformance run, deposit data and pre-signed voluntary exits. */
-export function registerSignerCommand(program: Command): void {
+/** Output hooks (tests capture them; see test/support/cliIo.ts). */
+export interface SignerCommandIo {
+  out: (text: string) => void
+  err: (text: string) => void
+  exitCode: (code: number) => void
+}
+
+const processIo: SignerCommandIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  exitCode: (c) => {
+    process.exitCode = c
+  },
+}
+
+/**
+ * `custos signer …`: EIP-3076 conformance run, deposit data, pre-signed voluntary exits and the offline high
+ * watermark repair. `io` is used by `watermark-repair` (the others write to the process streams).
+ */
+export function registerSignerCommand(program: Command, io: SignerCommandIo = processIo): void {
   const signer = program
     .command('signer')
-    .description('validator remote signer tools: EIP-3076 conformance, deposit_data.json, pre-signed exits')
+    .description(
+      'validator remote signer tools: EIP-3076 conformance, deposit_data.json, pre-signed exits, high watermark',
+    )
 
   signer
     .command('interchange-test')
@@ -132,6 +153,50 @@ export function registerSignerCommand(program: Command): void {
     .option('--genesis-validators-root <0x…>', 'for custom networks (must match for built-in ones)')
     .option('--out <file>', 'write the JSON here (never overwrites) instead of to stdout')
     .action(async (opts: ExitOptions) => exitAction(opts))
+
+  signer
+    .command('watermark-repair')
+    .description(
+      "set or remove the signer's high watermark in the node's sealed store, offline (Web3Signer watermark-repair)",
+    )
+    .requiredOption('--home <dir>', 'node home directory (holds custos.toml); the node must not be running')
+    .option('--dev', 'allow the INSECURE simulated TEE')
+    .option(
+      '--set-high-watermark [bool]',
+      'set the high watermark to --epoch and --slot: blocks at or past the slot and attestations with source or target at or past the epoch are refused',
+    )
+    .option('--remove-high-watermark [bool]', 'remove the high watermark')
+    .option('--epoch <n>', 'with --set-high-watermark: the epoch ceiling')
+    .option('--slot <n>', 'with --set-high-watermark: the slot ceiling')
+    .addHelpText(
+      'after',
+      '\nThe high watermark applies to every key. It must be above every imported low watermark (such a key could\n' +
+        'never sign again). The node reads it at each slashing-protection commit; GET /api/v1/eth2/highWatermark\n' +
+        'shows it. Exit status: 0 done, 1 refused (bad options, node running, invalid watermark).',
+    )
+    .action(async (opts: WatermarkRepairOptions) => {
+      try {
+        const { highWatermarkJson, watermarkRepair } = await import('./signerWatermark.js')
+        const r = await watermarkRepair(opts)
+        const show = (hw: Parameters<typeof highWatermarkJson>[0]) => JSON.stringify(highWatermarkJson(hw))
+        if (r.action === 'set') io.out(`high watermark set: ${show(r.after)} (before: ${show(r.before)})\n`)
+        else if (r.before) io.out(`high watermark removed: {} (before: ${show(r.before)})\n`)
+        else io.out('no high watermark was set: {}\n')
+        io.exitCode(0)
+      } catch (e) {
+        io.err(`error: ${describeError(e)}\n`)
+        io.exitCode(1)
+      }
+    })
+}
+
+/** A refusal's message; for an invalid high watermark also the low watermark it ran into (numbers only). */
+function describeError(e: unknown): string {
+  if (!(e instanceof CustosError)) return e instanceof Error ? e.message : String(e)
+  const meta = Object.entries(e.meta).map(([k, v]) => `${k} ${v}`)
+  return e.code === 'SIGNER_HIGH_WATERMARK_INVALID' && meta.length > 0
+    ? `${explain(e)} (${meta.join(', ')})`
+    : explain(e)
 }
 
 async function depositAction(opts: DepositOptions): Promise<void> {
