@@ -1,12 +1,5 @@
-import { mkdirSync } from 'node:fs'
-import { nullLogger } from '../log.js'
-import { homePath, loadConfigFile } from '../node/config.js'
-import { acquireDataDirLock } from '../node/dataDirLock.js'
-import { createPlatform } from '../node/platform.js'
-import { SIGNER_SLASHING_DOMAIN, slashingStoreMigrations } from '../signer/service/storeMigrations.js'
-import { SlashingProtection } from '../signer/slashing/slashingProtection.js'
-import type { HighWatermark } from '../signer/slashing/types.js'
-import { openStore } from '../store/index.js'
+import { loadConfigFile, repairSignerHighWatermark } from '../node/index.js'
+import type { HighWatermark } from '../signer/index.js'
 import { SignerCliError } from './signerErrors.js'
 import { parseUint64Option } from './signerExit.js'
 
@@ -64,37 +57,15 @@ export function watermarkRepairAction(opts: WatermarkRepairOptions): WatermarkRe
   }
 }
 
-/**
- * Set or remove the signer's high watermark in the node's sealed store, offline: the data-dir lock is taken first,
- * so this refuses while the node runs (NODE_DATA_DIR_LOCKED). The store is opened with the TEE's sealing key, as
- * the node does, and the change goes through the same SlashingProtection the signer uses, so a high watermark at
- * or below an imported low watermark is refused (SIGNER_HIGH_WATERMARK_INVALID) exactly as the service refuses it.
- */
+/** Set or remove the signer's high watermark offline (node/signerWatermarkRepair.ts says how). */
 export async function watermarkRepair(opts: WatermarkRepairOptions): Promise<WatermarkRepairResult> {
   const action = watermarkRepairAction(opts)
   const cfg = loadConfigFile(opts.home)
   if (cfg.tee.platform === 'simulated' && !opts.dev) {
     throw new SignerCliError('CLI_BAD_OPTION', 'the simulated TEE ([tee] platform = "simulated") needs --dev')
   }
-  const dataDir = homePath(cfg, cfg.node.data_dir)
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const lock = acquireDataDirLock(dataDir, nullLogger)
-  try {
-    const tee = await createPlatform(cfg)
-    const store = openStore({ dataDir, sealingKey: await tee.sealingKey(), logger: nullLogger })
-    try {
-      store.migrate(SIGNER_SLASHING_DOMAIN, slashingStoreMigrations())
-      const slashing = new SlashingProtection(store.db, { strategy: cfg.signer.slashing_strategy })
-      const before = slashing.highWatermark()
-      if (action.kind === 'set') slashing.setHighWatermark(action.hw)
-      else slashing.removeHighWatermark()
-      return { action: action.kind, before, after: slashing.highWatermark() }
-    } finally {
-      store.close()
-    }
-  } finally {
-    lock.release()
-  }
+  const { before, after } = await repairSignerHighWatermark(cfg, action)
+  return { action: action.kind, before, after }
 }
 
 /** The result as `GET /api/v1/eth2/highWatermark` shows it: {epoch, slot} as decimal strings, or {}. */

@@ -11,3 +11,4 @@ export { committeeNodeKeyOf, type RunningCommittee, startCommittee } from './mpc
 export { type RunningNode, type StartOptions, startNode } from './node.js'
 export { policyConfigFromNode } from './policyConfig.js'
 export { type Listening, listen } from './server.js'
+export { type HighWatermarkChange, repairSignerHighWatermark } from './signerWatermarkRepair.js'

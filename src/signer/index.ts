@@ -40,6 +40,7 @@ export {
   type KeystoreImport,
   type ReloadStatus,
   resolveSignerNetwork,
+  SIGNER_SLASHING_DOMAIN,
   type SignerHealth,
   type SignerKeyInfo,
   type SignerNetwork,
@@ -47,6 +48,7 @@ export {
   SignerService,
   SignerServiceError,
   type SignerServiceOptions,
+  slashingStoreMigrations,
   verifyKeyAttestation,
 } from './service/index.js'
 export {
@@ -60,6 +62,7 @@ export {
 } from './signing/index.js'
 export {
   applyMigrations,
+  type HighWatermark,
   type InterchangeTestResult,
   interchangeTestFiles,
   runInterchangeTestDir,
