@@ -15,7 +15,7 @@ import { type Hex, keccak256 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { custosCommitteeAbi } from '../../src/chain/index.js'
 import { fromHex, toHex } from '../../src/crypto/index.js'
-import { DEV_PRIVATE_KEYS, type LocalCustos, startLocalCustos } from '../../src/devchain/index.js'
+import { DEV_PRIVATE_KEYS, type LocalCustos, serveLocalEvmHttp, startLocalCustos } from '../../src/devchain/index.js'
 import { derivePublicKey, deriveTweak } from '../../src/mpc/index.js'
 import { type CommitteeChain, closeCommitteeChain, deployCommitteeChain } from '../support/committeeChain.js'
 import { api, type MemberProcess, setupCommittee, signBody, until } from './mpcCommitteeHarness.js'
@@ -36,8 +36,10 @@ const send = (p: Promise<Hex>) => chain.send(p)
 const logOf = (m: MemberProcess, msg: string) => m.log.filter((l) => l.includes(`"msg":"${msg}"`))
 
 beforeAll(async () => {
-  ;[lc, members] = await Promise.all([
-    startLocalCustos(),
+  lc = await startLocalCustos()
+  // the chain's RPC listens first: the ports setupCommittee probes for the members can then not be handed to it
+  const rpc = await serveLocalEvmHttp(lc.evm)
+  ;[members] = await Promise.all([
     setupCommittee({
       dir,
       n: 3,
@@ -58,6 +60,7 @@ beforeAll(async () => {
       url: m.entry.url,
     })),
     2,
+    rpc,
   )
   members.forEach((m, i) => {
     writeFileSync(resolve(m.home, 'account.key'), `${DEV_PRIVATE_KEYS[ACCOUNT(i)]}\n`, { mode: 0o600 })

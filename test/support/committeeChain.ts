@@ -35,8 +35,10 @@ export async function deployCommitteeChain(
   lc: LocalCustos,
   members: CommitteeMemberInput[],
   threshold: number,
+  /** an RPC server already listening (start it before other ports are probed, so no probed port is handed to it) */
+  served?: Awaited<ReturnType<typeof serveLocalEvmHttp>>,
 ): Promise<CommitteeChain> {
-  const rpc = await serveLocalEvmHttp(lc.evm)
+  const rpc = served ?? (await serveLocalEvmHttp(lc.evm))
   try {
     const address = await deployContract(lc.evm.wallets[0]!, lc.artifacts.CustosCommittee, [members, threshold, []])
     return {
